@@ -1,0 +1,41 @@
+namespace FlowForensics.PowerShell.Infrastructure;
+
+/// <summary>
+/// Every FullyQualifiedErrorId prefix the module raises. These are public API: scripts catch them and
+/// Pester asserts them with -ErrorId, so a value never changes once released.
+/// </summary>
+public static class ErrorIds
+{
+    /// <summary>A path matched no file.</summary>
+    public const string PathNotFound = "PathNotFound";
+
+    /// <summary>A path is not on the FileSystem provider.</summary>
+    public const string PathNotFileSystem = "PathNotFileSystem";
+
+    /// <summary>A capture file is damaged or truncated; flows before the damage were emitted.</summary>
+    public const string CaptureCorrupt = "CaptureCorrupt";
+
+    /// <summary>A file is not a capture we can read (unknown magic).</summary>
+    public const string CaptureUnsupported = "CaptureUnsupported";
+
+    /// <summary>A file could not be opened or read (I/O, permissions).</summary>
+    public const string FileReadFailed = "FileReadFailed";
+
+    /// <summary>A flow file is damaged; flows before the damage were emitted.</summary>
+    public const string FlowFileCorrupt = "FlowFileCorrupt";
+
+    /// <summary>The -Filter text is not valid nfdump filter syntax.</summary>
+    public const string FilterSyntax = "FilterSyntax";
+
+    /// <summary>A live capture could not be started (no libpcap, no such interface, no permission).</summary>
+    public const string LiveCaptureFailed = "LiveCaptureFailed";
+
+    /// <summary>An output file exists and -Force was not given.</summary>
+    public const string OutputExists = "OutputExists";
+
+    /// <summary>An output file could not be written.</summary>
+    public const string OutputWriteFailed = "OutputWriteFailed";
+
+    /// <summary>The flow table reached -MaxActiveFlows and evicted flows early (a warning-level condition).</summary>
+    public const string FlowTableFull = "FlowTableFull";
+}
