@@ -1,0 +1,156 @@
+using System.Management.Automation;
+using FlowForensics.Capture;
+using FlowForensics.Flows;
+using FlowForensics.Metering;
+using FlowForensics.PowerShell.Infrastructure;
+using FlowForensics.Wire;
+
+namespace FlowForensics.PowerShell.Commands;
+
+/// <summary>
+/// Meters packets from capture files (pcap, pcapng, gzip-compressed) or a live interface into flow records,
+/// with nfpcapd's rules, and writes each flow to the pipeline as it ends.
+/// </summary>
+[Cmdlet(VerbsData.Convert, "PcapToFlow", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FlowRecord))]
+public sealed class ConvertPcapToFlowCommand : FlowCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private const string InterfaceSet = "Interface";
+
+    private readonly List<string> _files = new();
+
+    /// <summary>Capture files; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>Capture files, taken literally (no wildcards); binds FileInfo objects from the pipeline.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Seconds after its first packet at which a long flow is exported and a new one begins (nfpcapd -e, default 300).</summary>
+    [Parameter]
+    [ValidateRange(1, 604800)]
+    public int ActiveTimeout { get; set; } = 300;
+
+    /// <summary>Seconds without packets after which a flow is exported (nfpcapd -e, default 60).</summary>
+    [Parameter]
+    [ValidateRange(1, 604800)]
+    public int InactiveTimeout { get; set; } = 60;
+
+    /// <summary>The most flows held at once; when full the least recently seen flow is exported early (counted and warned).</summary>
+    [Parameter]
+    [ValidateRange(1, 100_000_000)]
+    public int MaxActiveFlows { get; set; } = 1_000_000;
+
+    protected override void ProcessRecord()
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (string file in ProviderPathResolver.Resolve(this, literal ? LiteralPath : Path, literal))
+        {
+            if (Directory.Exists(file))
+            {
+                WriteError(new ErrorRecord(new ArgumentException($"'{file}' is a directory; give capture files (wildcards work)."),
+                    ErrorIds.CaptureUnsupported, ErrorCategory.InvalidArgument, file));
+                continue;
+            }
+            _files.Add(file);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var options = new FlowTableOptions
+        {
+            ActiveTimeout = TimeSpan.FromSeconds(ActiveTimeout),
+            InactiveTimeout = TimeSpan.FromSeconds(InactiveTimeout),
+            MaxActiveFlows = MaxActiveFlows,
+        };
+        var meter = new FlowMeter(options);
+        var progress = new ThrottledProgress(this, 1, "Converting captures to flows");
+        var ordered = OrderByFirstPacket(_files);
+        long total = 0;
+        foreach (var (file, _, length) in ordered) total += length;
+        long doneBefore = 0;
+
+        foreach (var (file, _, length) in ordered)
+        {
+            ThrowIfStopping();
+            WriteVerbose($"Reading {file}");
+            long flowsBefore = meter.Table.Counters.FlowsExported;
+            ICaptureSource? source = null;
+            try
+            {
+                source = CaptureFileReader.Open(file);
+                foreach (var flow in meter.Read(source, CancelToken))
+                {
+                    WriteObject(flow);
+                    progress.Report($"{System.IO.Path.GetFileName(file)}: {meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", doneBefore + source.Position, total);
+                }
+            }
+            catch (FlowDataException ex)
+            {
+                WriteError(new ErrorRecord(ex, ex.Offset == 0 ? ErrorIds.CaptureUnsupported : ErrorIds.CaptureCorrupt,
+                    ex.Offset == 0 ? ErrorCategory.InvalidData : ErrorCategory.InvalidData, file)
+                { ErrorDetails = new ErrorDetails(ex.Message) });
+            }
+            catch (IOException ex)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.PermissionDenied, file));
+            }
+            finally
+            {
+                source?.Dispose();
+            }
+            ThrowIfStopping();
+            doneBefore += length;
+            WriteVerbose($"{file}: {meter.Table.Counters.FlowsExported - flowsBefore:N0} flows ended while reading; {meter.Table.ActiveFlows:N0} still active.");
+        }
+
+        foreach (var flow in meter.Flush())
+            WriteObject(flow);
+        progress.Complete();
+
+        var c = meter.Table.Counters;
+        var d = meter.DecodeCounts;
+        WriteVerbose($"Packets {d.Total:N0}: {d.Decoded:N0} IP, {d.NotIp:N0} not IP, {d.Truncated:N0} truncated, {d.Malformed:N0} malformed, {d.UnsupportedLinkType:N0} on unsupported link types.");
+        WriteVerbose($"Flows {c.FlowsExported:N0}: {c.EndedByTcp:N0} ended by FIN/RST, {c.SinglePacketFlows:N0} single-packet (ICMP/DNS), {c.ExpiredInactive:N0} inactive, {c.ExpiredActive:N0} active timeout, {c.FlushedAtEnd:N0} at end of input, {c.Evicted:N0} evicted; peak {c.PeakActiveFlows:N0} active.");
+        if (c.Evicted > 0)
+            WriteWarning($"The flow table reached -MaxActiveFlows {MaxActiveFlows:N0}: {c.Evicted:N0} flows were exported early and may be split. Raise -MaxActiveFlows for this evidence.");
+        if (c.FragmentsOrphaned > 0)
+            WriteVerbose($"{c.FragmentsOrphaned:N0} fragments belonged to datagrams that never completed; they were metered as they stood.");
+    }
+
+    /// <summary>Several captures are read in the order of their first packet, so flows continue across files.</summary>
+    private List<(string File, DateTime First, long Length)> OrderByFirstPacket(List<string> files)
+    {
+        var list = new List<(string, DateTime, long)>(files.Count);
+        foreach (string file in files)
+        {
+            DateTime first = DateTime.MaxValue;
+            long length = 0;
+            try
+            {
+                length = new FileInfo(file).Length;
+                using var source = CaptureFileReader.Open(file);
+                if (source.TryReadPacket(out var packet)) first = packet.Timestamp;
+            }
+            catch (Exception ex) when (ex is FlowDataException or IOException or UnauthorizedAccessException)
+            {
+                // Reported with its file and offset when the file is read in turn.
+            }
+            list.Add((file, first, length));
+        }
+        list.Sort((a, b) => a.Item2 != b.Item2 ? a.Item2.CompareTo(b.Item2) : string.CompareOrdinal(a.Item1, b.Item1));
+        return list;
+    }
+}
