@@ -25,6 +25,9 @@ internal struct FlowEntry
     public FlowAddress TunnelDst;
     public byte TunnelProtocol;
 
+    /// <summary>A FIN or RST was seen: the flow is exported at the next sweep.</summary>
+    public bool Closing;
+
     // Bookkeeping: the least-recently-seen list and reuse of the slot.
     public int Prev;
     public int Next;

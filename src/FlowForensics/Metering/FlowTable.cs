@@ -6,8 +6,10 @@ namespace FlowForensics.Metering;
 
 /// <summary>
 /// Packets to flows, with nfpcapd's rules (see docs/metering.md): the key is IP version + 5-tuple in one
-/// direction; bytes are IP bytes; TCP FIN or RST ends the flow with that packet; ICMP, ICMPv6 and DNS
-/// packets are flows of their own; active and inactive timeouts are checked on a sweep of packet time.
+/// direction; bytes are IP bytes; ICMP, ICMPv6 and DNS packets are flows of their own; active and inactive
+/// timeouts are checked on a sweep of packet time. A TCP FIN or RST marks the flow closing: the rest of the
+/// closing handshake joins it and it is exported at the next sweep; a new SYN on the same 5-tuple starts a
+/// new flow at once.
 /// The table is bounded: when <see cref="FlowTableOptions.MaxActiveFlows"/> flows are held, the least
 /// recently seen one is exported early and counted. A packet that updates a flow allocates nothing.
 /// Exported flows queue up in <see cref="TryTakeExported"/> in the order they ended.
@@ -20,6 +22,7 @@ public sealed class FlowTable
     private readonly FlowTableOptions _options;
     private readonly Dictionary<FlowKey, int> _index;
     private readonly Queue<(int Slot, int Generation)> _byFirstSeen = new();
+    private readonly Queue<(int Slot, int Generation)> _closing = new();
     private readonly Queue<FlowRecord> _exported = new();
     private readonly FragmentTracker _fragments;
     private FlowEntry[] _entries;
@@ -111,6 +114,14 @@ public sealed class FlowTable
         bool singlePacket = p.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6
             || (_options.DnsPacketPerFlow && p.Protocol == IpProtocolNames.Udp && withPorts && (srcPort == DnsPort || dstPort == DnsPort));
 
+        if (_index.TryGetValue(key, out int open))
+        {
+            ref var current = ref _entries[open];
+            // A new connection on the 5-tuple of one that is closing: the old flow ends here.
+            if (current.Closing && (p.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn)
+                Export(open);
+        }
+
         ref int slotRef = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out bool exists);
         int slot;
         if (exists)
@@ -166,12 +177,13 @@ public sealed class FlowTable
             Counters.SinglePacketFlows++;
             Export(slot);
         }
-        else if (p.Protocol == IpProtocolNames.Tcp && (p.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0)
+        else if (p.Protocol == IpProtocolNames.Tcp && (p.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0 && !_entries[slot].Closing)
         {
-            Counters.EndedByTcp++;
-            Export(slot);
+            _entries[slot].Closing = true;
+            _closing.Enqueue((slot, _entries[slot].Generation));
         }
-        else if (_index.Count > _options.MaxActiveFlows)
+
+        if (_index.Count > _options.MaxActiveFlows)
         {
             Counters.Evicted++;
             Export(_lruHead);
@@ -182,6 +194,14 @@ public sealed class FlowTable
     {
         while (_fragments.TryExpire(now, all: false, out var datagram))
             Meter(datagram.Ticks, datagram.First, datagram.IpLength, datagram.HasPorts);
+
+        while (_closing.TryDequeue(out var closing))
+        {
+            ref var c = ref _entries[closing.Slot];
+            if (!c.InUse || c.Generation != closing.Generation) continue;
+            Counters.EndedByTcp++;
+            Export(closing.Slot);
+        }
 
         long inactive = _options.InactiveTimeout.Ticks;
         while (_lruHead != None && now - _entries[_lruHead].LastTicks > inactive)

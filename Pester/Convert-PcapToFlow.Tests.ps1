@@ -1,0 +1,143 @@
+# Convert-PcapToFlow as a PowerShell user meets it. Runs under real Pester 5 and under the hosted shim.
+BeforeAll {
+    $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
+    Import-Module $modulePath -Force
+    $shared = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared'))
+    $captures = [IO.Path]::Combine($shared, 'data', 'pcap', 'chrissanders')
+    $handshake = [IO.Path]::Combine($captures, 'tcp_handshake.pcapng')
+    $espn = [IO.Path]::Combine($captures, 'http_espn.pcapng')
+    $dualStack = [IO.Path]::Combine($captures, 'http_ip4and6.pcapng')
+    $echo = [IO.Path]::Combine($captures, 'icmp_echo.pcapng')
+    $fullId = 'FlowForensics.PowerShell.Commands.ConvertPcapToFlowCommand'
+}
+
+Describe 'Convert-PcapToFlow' {
+    Context 'flows from a capture' {
+        It 'meters a TCP handshake into one flow per direction, like nfpcapd' {
+            $flows = @(Convert-PcapToFlow -Path $handshake)
+            $flows | Should -HaveCount 2
+            $flows[0] | Should -BeOfType ([FlowForensics.Flows.FlowRecord])
+            $client = @($flows.Where({ $_.SrcPort -eq 2826 }))[0]
+            $client.SrcAddr.ToString() | Should -Be '172.16.16.128'
+            $client.DstAddr.ToString() | Should -Be '212.58.226.142'
+            $client.DstPort | Should -Be 80
+            $client.ProtocolName | Should -Be 'TCP'
+            $client.Packets | Should -Be 2
+            $client.Bytes | Should -Be 92
+            $client.Flags | Should -Be '...A..S.'
+            $client.Start.Kind | Should -Be ([DateTimeKind]::Utc)
+            $client.Start.ToString('yyyy-MM-dd HH:mm:ss.fff') | Should -Be '2010-01-07 19:38:34.341'
+        }
+
+        It 'makes every ICMP packet a flow with type and code in the destination port' {
+            $flows = @(Convert-PcapToFlow -Path $echo)
+            $flows | Should -HaveCount 8
+            @($flows.Where({ $_.IcmpType -eq 8 })) | Should -HaveCount 4
+            @($flows.Where({ $_.DstPort -eq 2048 -and $_.SrcPort -eq 0 })) | Should -HaveCount 4
+            @($flows.Where({ $_.Bytes -ne 60 })) | Should -HaveCount 0
+        }
+
+        It 'keeps IPv6 flows apart from IPv4 ones' {
+            $flows = @(Convert-PcapToFlow -Path $dualStack)
+            @($flows.Where({ $_.IPVersion -eq 6 })) | Should -HaveCount 2
+            @($flows.Where({ $_.IPVersion -eq 4 })) | Should -HaveCount 2
+            @($flows.Where({ $_.IPVersion -eq 6 -and $_.DstPort -eq 80 }))[0].SrcAddr.ToString() | Should -Be '2001:db8:0:2::1002'
+        }
+
+        It 'answers to the nfdump short names' {
+            $flow = @(Convert-PcapToFlow -Path $handshake | Where-Object { $_.sp -eq 2826 })[0]
+            $flow.da.ToString() | Should -Be '212.58.226.142'
+            $flow.dp | Should -Be 80
+            $flow.pkt | Should -Be 2
+            $flow.byt | Should -Be 92
+            $flow.pr | Should -Be 'TCP'
+            $flow.flg | Should -Be '...A..S.'
+        }
+
+        It 'composes with Where-Object like any object stream' {
+            $web = @(Convert-PcapToFlow -Path $espn | Where-Object { $_.DstPort -eq 80 -and $_.Bytes -gt 1000 })
+            $web.Count | Should -BeGreaterThan 5
+            @($web.Where({ $_.DstPort -ne 80 })) | Should -HaveCount 0
+            $web.Bytes | Should -BeGreaterThan 1000
+        }
+
+        It 'counts every IP byte of the capture once' {
+            $flows = @(Convert-PcapToFlow -Path $espn)
+            [Linq.Enumerable]::Sum([long[]]$flows.Packets) | Should -Be 956
+        }
+    }
+
+    Context 'paths' {
+        BeforeAll {
+            $dir = [IO.Path]::Combine($TestDrive, 'evidence')
+            $null = [IO.Directory]::CreateDirectory($dir)
+            [IO.File]::Copy($handshake, [IO.Path]::Combine($dir, 'a.pcapng'))
+            [IO.File]::Copy($echo, [IO.Path]::Combine($dir, 'b.pcapng'))
+            $bracketed = [IO.Path]::Combine($dir, 'case[1].pcapng')
+            [IO.File]::Copy($handshake, $bracketed)
+        }
+
+        It 'expands wildcards in -Path' {
+            @(Convert-PcapToFlow -Path ([IO.Path]::Combine($dir, '?.pcapng'))) | Should -HaveCount 10
+        }
+
+        It 'takes -LiteralPath literally' {
+            @(Convert-PcapToFlow -LiteralPath $bracketed) | Should -HaveCount 2
+        }
+
+        It 'binds FileInfo objects from the pipeline' {
+            @([IO.FileInfo]::new($handshake), [IO.FileInfo]::new($echo) | Convert-PcapToFlow) | Should -HaveCount 10
+        }
+
+        It 'binds path strings from the pipeline' {
+            @($handshake | Convert-PcapToFlow) | Should -HaveCount 2
+        }
+    }
+
+    Context 'bad input' {
+        It 'names a path that does not exist' {
+            { Convert-PcapToFlow -Path ([IO.Path]::Combine($TestDrive, 'missing.pcap')) -ErrorAction Stop } |
+                Should -Throw -ErrorId "PathNotFound,$fullId"
+        }
+
+        It 'says when a file is not a capture' {
+            $text = [IO.Path]::Combine($TestDrive, 'notes.pcap')
+            [IO.File]::WriteAllText($text, 'this is not a capture file at all')
+            { Convert-PcapToFlow -Path $text -ErrorAction Stop } | Should -Throw -ErrorId "CaptureUnsupported,$fullId"
+        }
+
+        It 'keeps the flows before the damage in a truncated capture and names the offset' {
+            $bytes = [IO.File]::ReadAllBytes($espn)
+            $cut = [IO.Path]::Combine($TestDrive, 'cut.pcapng')
+            [IO.File]::WriteAllBytes($cut, [byte[]]$bytes[0..($bytes.Length / 2)])
+            $flows = @(Convert-PcapToFlow -Path $cut -ErrorVariable damage -ErrorAction SilentlyContinue)
+            $flows.Count | Should -BeGreaterThan 10
+            $damage | Should -HaveCount 1
+            $damage[0].FullyQualifiedErrorId | Should -Be "CaptureCorrupt,$fullId"
+            $damage[0].TargetObject | Should -Be $cut
+            $damage[0].ToString() | Should -Match 'at byte [0-9]+'
+        }
+
+        It 'goes on with the next file after a bad one' {
+            $text = [IO.Path]::Combine($TestDrive, 'bad.pcap')
+            [IO.File]::WriteAllText($text, 'garbage')
+            $flows = @(Convert-PcapToFlow -Path $text, $handshake -ErrorVariable bad -ErrorAction SilentlyContinue)
+            $flows | Should -HaveCount 2
+            $bad | Should -HaveCount 1
+        }
+
+        It 'rejects a timeout of zero' {
+            { Convert-PcapToFlow -Path $handshake -ActiveTimeout 0 -ErrorAction Stop } |
+                Should -Throw -ErrorId "ParameterArgumentValidationError,$fullId"
+        }
+    }
+
+    Context 'a bounded flow table' {
+        It 'evicts the least recently seen flow when full, and warns' {
+            $flows = @(Convert-PcapToFlow -Path $espn -MaxActiveFlows 2 -WarningVariable full -WarningAction SilentlyContinue)
+            [Linq.Enumerable]::Sum([long[]]$flows.Packets) | Should -Be 956
+            $full | Should -HaveCount 1
+            $full[0].ToString() | Should -Match 'MaxActiveFlows'
+        }
+    }
+}
