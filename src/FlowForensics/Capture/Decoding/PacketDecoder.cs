@@ -287,8 +287,7 @@ public static class PacketDecoder
         if (headerLength < IPv4MinHeader) return DecodeOutcome.Malformed;
         if (packet.Length < headerLength) return DecodeOutcome.Truncated;
         int totalLength = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4TotalLength..]);
-        if (totalLength == 0) totalLength = packet.Length; // TCP segmentation offload: the length is left for the NIC
-        else if (totalLength < headerLength) return DecodeOutcome.Malformed;
+        if (totalLength < headerLength) return DecodeOutcome.Malformed;
 
         f.IPVersion = 4;
         f.Src = FlowAddress.FromIPv4(packet[IPv4Src..]);
