@@ -75,6 +75,11 @@ Describe 'Setup failures propagate' {
         It 'fails although its body passes' { 1 | Should -Be 1 }
     }
 
+    Context 'a failing AfterAll' {
+        AfterAll { throw 'SelfCheck deliberate failure in AfterAll' }
+        It 'fails on its own, and the AfterAll adds a failure' { 1 | Should -Be 2 }
+    }
+
     Context 'a test that throws' {
         It 'fails on a plain throw' { throw 'SelfCheck deliberate failure in a test' }
     }

@@ -213,3 +213,14 @@ Describe 'The module in a spec' {
         $r | Should -BeOfType ([FlowForensics.Flows.FlowRecord])
     }
 }
+
+Describe '$PSScriptRoot' {
+    BeforeAll {
+        $rootInSetup = $PSScriptRoot
+    }
+
+    It 'is the spec folder in BeforeAll and in It' {
+        [System.IO.File]::Exists([System.IO.Path]::Combine($rootInSetup, 'Shim.Tests.ps1')) | Should -BeTrue
+        [System.IO.File]::Exists([System.IO.Path]::Combine($PSScriptRoot, 'Shim.Tests.ps1')) | Should -BeTrue
+    }
+}

@@ -7,8 +7,8 @@ namespace FlowForensics.Tests.PesterHost;
 /// <summary>The shim must be able to fail: every It of Pester/SelfCheck.Failing.Tests.ps1 must be reported failed.</summary>
 public sealed class SelfCheckTests(ITestOutputHelper output)
 {
-    // 45 It commands in the file; one of them has two test cases.
-    private const int ExpectedFailures = 46;
+    // 46 It commands in the file; one of them has two test cases; one failing AfterAll adds its own failure.
+    private const int ExpectedFailures = 48;
 
     [Fact]
     public void Every_test_of_the_self_check_spec_fails_for_the_intended_reason()
@@ -40,7 +40,7 @@ public sealed class SelfCheckTests(ITestOutputHelper output)
         ScriptBlockAst ast = Parser.ParseFile(SpecRunner.SelfCheckPath, out _, out ParseError[] errors);
         Assert.Empty(errors);
         int its = ast.FindAll(a => a is CommandAst c && c.GetCommandName() == "It", searchNestedScriptBlocks: true).Count();
-        Assert.Equal(ExpectedFailures - 1, its);
+        Assert.Equal(ExpectedFailures - 2, its);
     }
 
     [Fact]
@@ -50,5 +50,15 @@ public sealed class SelfCheckTests(ITestOutputHelper output)
         SpecTestResult[] below = [.. results.Where(r => r.Path.StartsWith("Setup failures propagate > a failing BeforeAll >", StringComparison.Ordinal))];
         Assert.Equal(3, below.Length);
         Assert.All(below, r => Assert.Contains("BeforeAll failed: SelfCheck deliberate failure in BeforeAll", r.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_failing_AfterAll_is_reported_as_its_own_failure()
+    {
+        IReadOnlyList<SpecTestResult> results = SpecRunner.Run(SpecRunner.SelfCheckPath);
+        SpecTestResult afterAll = Assert.Single(results, r => r.Path.EndsWith("> AfterAll", StringComparison.Ordinal));
+        Assert.Equal("Setup failures propagate > a failing AfterAll > AfterAll", afterAll.Path);
+        Assert.True(afterAll.Failed);
+        Assert.Contains("SelfCheck deliberate failure in AfterAll", afterAll.Message, StringComparison.Ordinal);
     }
 }
