@@ -1,0 +1,50 @@
+namespace FlowForensics.Tests.PesterHost;
+
+/// <summary>Where the repository, the built module and the spec folder are, found from the test's bin folder.</summary>
+internal static class RepoPaths
+{
+    private static readonly Lazy<string> s_root = new(FindRoot);
+
+    /// <summary>The folder holding FlowForensics.sln.</summary>
+    public static string Root => s_root.Value;
+
+    /// <summary>The built module manifest: env FLOWFORENSICS_MODULE, else out/FlowForensics/FlowForensics.psd1.</summary>
+    public static string ModuleManifest
+    {
+        get
+        {
+            string? overridden = Environment.GetEnvironmentVariable("FLOWFORENSICS_MODULE");
+            string path = string.IsNullOrEmpty(overridden)
+                ? System.IO.Path.Combine(Root, "out", "FlowForensics", "FlowForensics.psd1")
+                : System.IO.Path.GetFullPath(overridden);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"The built module manifest is missing at '{path}'. Build the solution first (dotnet build FlowForensics.sln -c Release).", path);
+            }
+
+            return path;
+        }
+    }
+
+    /// <summary>The folder holding the module manifest.</summary>
+    public static string ModuleFolder => System.IO.Path.GetDirectoryName(ModuleManifest)!;
+
+    /// <summary>Pester/ at the repository root.</summary>
+    public static string SpecFolder => System.IO.Path.Combine(Root, "Pester");
+
+    /// <summary>A path under the repository root.</summary>
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "FlowForensics.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No folder holding FlowForensics.sln above '{AppContext.BaseDirectory}'.");
+    }
+}
