@@ -98,6 +98,8 @@ public sealed class ScenarioTruth
     public long BackgroundSessions { get; internal set; }
     /// <summary>Background sessions not started because <see cref="ScenarioOptions.MaxConcurrentSessions"/> was reached.</summary>
     public long SessionsNotStarted { get; internal set; }
+    /// <summary>The most sessions and drivers ever in flight at once: generation memory is proportional to it.</summary>
+    public int PeakActiveScripts { get; internal set; }
     public IReadOnlyList<BehaviourTruth> Behaviours { get; }
 
     public string ToJson()
@@ -121,6 +123,7 @@ public sealed class ScenarioTruth
         w.WriteNumber("backgroundPackets", BackgroundPackets);
         w.WriteNumber("backgroundSessions", BackgroundSessions);
         w.WriteNumber("sessionsNotStarted", SessionsNotStarted);
+        w.WriteNumber("peakActiveScripts", PeakActiveScripts);
         w.WriteStartArray("behaviours");
         foreach (var b in Behaviours)
             WriteBehaviour(w, b);

@@ -18,6 +18,9 @@ internal sealed class Scheduler
     /// <summary>Scripts in flight.</summary>
     public int Active => _queue.Count;
 
+    /// <summary>The most scripts ever in flight: what memory is proportional to.</summary>
+    public int PeakActive { get; private set; }
+
     /// <summary>The time (µs from the capture start) of the frame being processed.</summary>
     public long Now => _now;
 
@@ -40,6 +43,8 @@ internal sealed class Scheduler
             if (t < _now)
                 throw new InvalidOperationException($"A scenario script went back in time ({t} µs < {_now} µs).");
             _queue.Enqueue(a, new Slot(t, _order++));
+            if (_queue.Count > PeakActive)
+                PeakActive = _queue.Count;
             return;
         }
         a.Steps.Dispose();
@@ -77,6 +82,7 @@ internal sealed class Scheduler
             }
             Advance(a);
         }
+        truth.PeakActiveScripts = PeakActive;
     }
 
     private readonly record struct Slot(long Time, long Order);
