@@ -1,0 +1,127 @@
+using System.Net;
+
+namespace FlowForensics.Synthesis;
+
+/// <summary>Ready-made scenarios: the small shipped demo and larger hunt benchmarks.</summary>
+public static class ScenarioPresets
+{
+    /// <summary>Snap length the demo capture is written with: headers and DNS intact, bulk payload cut, file small.</summary>
+    public const int DemoSnapLength = 256;
+
+    /// <summary>Background packets per session on average (measured on the generator; used to size benchmarks).</summary>
+    public const double BackgroundPacketsPerSession = 26;
+
+    public static IPAddress BeaconSource { get; } = IPAddress.Parse("10.20.1.23");
+    public static IPAddress BeaconServer { get; } = IPAddress.Parse("203.0.113.50");
+    public static IPAddress ExfiltrationSource { get; } = IPAddress.Parse("10.20.0.26");
+    public static IPAddress ExfiltrationServer { get; } = IPAddress.Parse("198.51.100.200");
+    public static IPAddress TunnelSource { get; } = IPAddress.Parse("10.20.1.29");
+    public static IPAddress Scanner { get; } = IPAddress.Parse("10.20.0.31");
+    public static IPAddress ChainStart { get; } = IPAddress.Parse("10.20.1.21");
+
+    /// <summary>
+    /// About 12 minutes of a 30-host office: ordinary traffic plus one beacon (60 s ± 10 %), one 3 MB upload to
+    /// 4444/tcp, one DNS tunnel, one vertical SYN scan and one lateral-movement chain. A few thousand to ~20k packets.
+    /// </summary>
+    public static ScenarioOptions Demo(ulong seed = 1)
+    {
+        const int hosts = 30;
+        var fileServer = ScenarioNetwork.FileServer;
+        var target = ScenarioNetwork.InternalHost(4, hosts);     // 10.20.0.22
+        return new ScenarioOptions
+        {
+            Seed = seed,
+            StartUtc = new DateTime(2026, 1, 15, 9, 0, 0, DateTimeKind.Utc),
+            Duration = TimeSpan.FromMinutes(12),
+            InternalHosts = hosts,
+            BackgroundSessionsPerSecond = 0.6,
+            MaxBackgroundTransferBytes = 1_500_000,
+            Behaviours =
+            [
+                new BeaconBehaviour
+                {
+                    Label = "beacon", Source = BeaconSource, Destination = BeaconServer, Port = 443,
+                    Period = TimeSpan.FromSeconds(60), Jitter = 0.1, Start = TimeSpan.FromSeconds(17),
+                    BytesUp = 320, BytesDown = 900,
+                },
+                new ExfiltrationBehaviour
+                {
+                    Label = "exfiltration", Source = ExfiltrationSource, Destination = ExfiltrationServer, Port = 4444,
+                    TotalBytes = 3_000_000, Start = TimeSpan.FromMinutes(5), Duration = TimeSpan.FromMinutes(4),
+                },
+                new DnsTunnelBehaviour
+                {
+                    Label = "dns-tunnel", Source = TunnelSource, Domain = "t.exfil-tunnel.test", QueriesPerMinute = 20, MinEncodedLength = 30, MaxEncodedLength = 60,
+                    Start = TimeSpan.FromMinutes(2), Duration = TimeSpan.FromMinutes(6), AnswerBytes = 40,
+                },
+                new PortScanBehaviour
+                {
+                    Label = "port-scan", Scanner = Scanner, Targets = [target], Ports = Range(1, 1024),
+                    Type = ScanType.Syn, ProbesPerSecond = 50, Start = TimeSpan.FromMinutes(8),
+                },
+                new LateralMovementBehaviour
+                {
+                    Label = "lateral-movement", Start = TimeSpan.FromMinutes(9), Window = TimeSpan.FromMinutes(2),
+                    Hops = [new LateralHop(ChainStart, target, 445), new LateralHop(target, fileServer, 5985)],
+                },
+            ],
+        };
+    }
+
+    /// <summary>
+    /// A larger scenario of roughly <paramref name="packets"/> packets (background sized to the target) with every
+    /// behaviour kind in it, for hunt recall/precision measurements and throughput runs.
+    /// </summary>
+    public static ScenarioOptions HuntBenchmark(long packets, ulong seed = 1, TimeSpan? captureDuration = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(packets, 10_000);
+        int hosts = (int)Math.Clamp(packets / 5_000, 50, 2_000);
+        var duration = captureDuration ?? TimeSpan.FromSeconds(Math.Clamp(packets / 500.0, 1_800, 86_400));
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.FromMinutes(30), nameof(captureDuration));
+        double sessionsPerSecond = packets / BackgroundPacketsPerSession / duration.TotalSeconds;
+        double d = duration.TotalSeconds;
+        TimeSpan At(double fraction) => TimeSpan.FromSeconds(d * fraction);
+        var scanTarget = ScenarioNetwork.InternalHost(5, hosts);
+        var sweepBase = ScenarioNetwork.InternalHost(1, hosts).GetAddressBytes();
+        sweepBase[3] = 1;
+        return new ScenarioOptions
+        {
+            Seed = seed,
+            Duration = duration,
+            InternalHosts = hosts,
+            BackgroundSessionsPerSecond = sessionsPerSecond,
+            Behaviours =
+            [
+                new BeaconBehaviour { Label = "beacon-https", Source = ScenarioNetwork.InternalHost(3, hosts), Destination = IPAddress.Parse("203.0.113.50"), Period = TimeSpan.FromSeconds(60), Jitter = 0.1, Start = At(0.01) },
+                new BeaconBehaviour { Label = "beacon-udp-missed", Source = ScenarioNetwork.InternalHost(11, hosts), Destination = IPAddress.Parse("203.0.113.77"), Port = 53535, Protocol = TransportProtocol.Udp, Period = TimeSpan.FromSeconds(300), Jitter = 0.25, MissedBeatProbability = 0.15, BytesUp = 120, BytesDown = 80, Start = At(0.02) },
+                new ExfiltrationBehaviour { Label = "exfil-long", Source = ScenarioNetwork.InternalHost(7, hosts), Destination = IPAddress.Parse("198.51.100.200"), Port = 8443, TotalBytes = 200_000_000, Start = At(0.4), Duration = TimeSpan.FromMinutes(20) },
+                new ExfiltrationBehaviour { Label = "exfil-chunked", Source = ScenarioNetwork.InternalHost(13, hosts), Destination = IPAddress.Parse("198.51.100.201"), Port = 443, TotalBytes = 50_000_000, Chunks = 25, Start = At(0.2), Duration = At(0.5) },
+                new DnsTunnelBehaviour { Label = "dns-tunnel", Source = ScenarioNetwork.InternalHost(17, hosts), Domain = "t.exfil-tunnel.test", QueriesPerMinute = 60, Start = At(0.3), Duration = At(0.3), AnswerType = DnsTunnelAnswer.Null, AnswerBytes = 200 },
+                new IcmpExfiltrationBehaviour { Label = "icmp-exfil", Source = ScenarioNetwork.InternalHost(19, hosts), Destination = IPAddress.Parse("203.0.113.99"), Start = At(0.5), Duration = TimeSpan.FromMinutes(10) },
+                new PortScanBehaviour { Label = "scan-vertical", Scanner = ScenarioNetwork.InternalHost(23, hosts), Targets = [scanTarget], Ports = Range(1, 1024), Start = At(0.7) },
+                new PortScanBehaviour { Label = "scan-horizontal", Scanner = ScenarioNetwork.InternalHost(23, hosts), Targets = Hosts(sweepBase, 254), Ports = [445], Start = At(0.72) },
+                new PortScanBehaviour { Label = "scan-udp", Scanner = ScenarioNetwork.InternalHost(29, hosts), Targets = [scanTarget], Ports = Range(1000, 1200), Type = ScanType.Udp, OpenPorts = [1194], Start = At(0.75) },
+                new PingSweepBehaviour { Label = "ping-sweep", Source = ScenarioNetwork.InternalHost(29, hosts), FirstTarget = new IPAddress(sweepBase), Count = 254, Start = At(0.8) },
+                new LateralMovementBehaviour { Label = "lateral-chain", Start = At(0.85), Window = TimeSpan.FromMinutes(15), Hops = [new LateralHop(ScenarioNetwork.InternalHost(31, hosts), ScenarioNetwork.InternalHost(37, hosts), 445), new LateralHop(ScenarioNetwork.InternalHost(37, hosts), ScenarioNetwork.InternalHost(41, hosts), 3389), new LateralHop(ScenarioNetwork.InternalHost(41, hosts), ScenarioNetwork.DomainController, 5985)] },
+                new VolumeSurgeBehaviour { Label = "syn-surge", Target = ScenarioNetwork.InternalHost(2, hosts), Port = 80, SourceCount = 500, FlowsPerSecond = 300, Duration = TimeSpan.FromSeconds(60), Start = At(0.9) },
+            ],
+        };
+    }
+
+    /// <summary>Ports <paramref name="first"/>..<paramref name="last"/> inclusive.</summary>
+    public static ushort[] Range(int first, int last)
+    {
+        var ports = new ushort[last - first + 1];
+        for (int i = 0; i < ports.Length; i++)
+            ports[i] = (ushort)(first + i);
+        return ports;
+    }
+
+    private static IPAddress[] Hosts(byte[] first, int count)
+    {
+        var list = new IPAddress[count];
+        for (int i = 0; i < count; i++)
+            list[i] = new IPAddress(new[] { first[0], first[1], first[2], (byte)(first[3] + i) });
+        return list;
+    }
+}
