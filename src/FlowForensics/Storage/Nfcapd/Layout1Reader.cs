@@ -56,6 +56,8 @@ internal static class Layout1Reader
             ExporterId = V3RecordReader.U16(record, 28),
             BiFlowDirection = record[30],
             FlowEndReason = record[31],
+            // nfdump 1.7 converts every 1.6 record to V3 with an EXflowMisc element, so direction reads 0 when absent
+            Direction = FlowDirection.Ingress,
         };
         var r = new WireReader(record[NfcapdLayout.V1CommonFixedSize..]);
         ReadOnlySpan<byte> s;
