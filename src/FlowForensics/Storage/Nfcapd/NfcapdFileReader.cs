@@ -20,14 +20,14 @@ namespace FlowForensics.Storage.Nfcapd;
 public sealed class NfcapdFileReader : IDisposable
 {
     private readonly string _path;
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
     private readonly IBlockCodec _codec;
     private readonly long _dataStart;
     private readonly long _numBlocks;
     private readonly NfcapdTables _tables = new();
     private readonly byte[] _blockHeader = new byte[NfcapdLayout.BlockHeaderSize];
 
-    private NfcapdFileReader(string path, FileStream stream, NfcapdFileInfo info, IBlockCodec codec, long dataStart, long numBlocks)
+    private NfcapdFileReader(string path, Stream stream, NfcapdFileInfo info, IBlockCodec codec, long dataStart, long numBlocks)
     {
         _path = path;
         _stream = stream;
@@ -68,6 +68,21 @@ public sealed class NfcapdFileReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads an nfcapd file from a seekable stream; <paramref name="sourceName"/> names it in errors.
+    /// The stream is disposed with the reader unless <paramref name="leaveOpen"/>.
+    /// </summary>
+    public static NfcapdFileReader Open(Stream stream, string sourceName, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek || !stream.CanRead) throw new ArgumentException("the stream must be readable and seekable", nameof(stream));
+        var reader = OpenStream(sourceName, stream);
+        reader._leaveOpenFlag = leaveOpen;
+        return reader;
+    }
+
+    private bool _leaveOpenFlag;
+
     /// <summary>True when the first bytes are nfcapd's magic with a layout this reader knows (1 or 2).</summary>
     public static bool IsNfcapdFile(string path)
     {
@@ -90,7 +105,7 @@ public sealed class NfcapdFileReader : IDisposable
         }
     }
 
-    private static NfcapdFileReader OpenStream(string path, FileStream stream)
+    private static NfcapdFileReader OpenStream(string path, Stream stream)
     {
         long length = stream.Length;
         Span<byte> head = stackalloc byte[NfcapdLayout.V1DataStart];
@@ -117,7 +132,7 @@ public sealed class NfcapdFileReader : IDisposable
         return reader;
     }
 
-    private static NfcapdFileReader OpenLayout2(string path, FileStream stream, ReadOnlySpan<byte> head, long length)
+    private static NfcapdFileReader OpenLayout2(string path, Stream stream, ReadOnlySpan<byte> head, long length)
     {
         if (head.Length < NfcapdLayout.HeaderSize)
             throw new FlowDataException(path, head.Length, $"nfcapd header truncated: {head.Length} of {NfcapdLayout.HeaderSize} bytes");
@@ -152,7 +167,7 @@ public sealed class NfcapdFileReader : IDisposable
         return reader;
     }
 
-    private static NfcapdFileReader OpenLayout1(string path, FileStream stream, ReadOnlySpan<byte> head, long length)
+    private static NfcapdFileReader OpenLayout1(string path, Stream stream, ReadOnlySpan<byte> head, long length)
     {
         if (head.Length < NfcapdLayout.V1DataStart)
             throw new FlowDataException(path, head.Length, $"nfdump 1.6 header truncated: {head.Length} of {NfcapdLayout.V1DataStart} bytes");
@@ -385,7 +400,7 @@ public sealed class NfcapdFileReader : IDisposable
 
     public void Dispose()
     {
-        _stream.Dispose();
+        if (!_leaveOpenFlag) _stream.Dispose();
         (_codec as IDisposable)?.Dispose();
     }
 }
