@@ -7,30 +7,39 @@ namespace FlowForensics.Tests;
 /// </summary>
 internal static class SharedData
 {
-    private static readonly Lazy<string> RootPath = new(FindRoot);
+    private static readonly Lazy<string> RepoRootPath = new(LocateRepo);
+    private static readonly Lazy<string> RootPath = new(Locate);
 
+    /// <summary>The shared data folder.</summary>
     public static string Root => RootPath.Value;
+
+    /// <summary>The repository root (the directory holding FlowForensics.sln).</summary>
+    public static string RepoRoot => RepoRootPath.Value;
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
-    /// <summary>Files under <paramref name="relativeDir"/> (recursively) matching <paramref name="searchPattern"/>, sorted.</summary>
-    public static string[] Files(string relativeDir, string searchPattern)
+    /// <summary>Files under <paramref name="relativeDir"/> matching <paramref name="searchPattern"/>, sorted ordinally.</summary>
+    public static string[] Files(string relativeDir, string searchPattern, SearchOption option = SearchOption.TopDirectoryOnly)
     {
-        var files = Directory.GetFiles(Path(relativeDir), searchPattern, SearchOption.AllDirectories);
+        var files = Directory.GetFiles(Path(relativeDir), searchPattern, option);
         Array.Sort(files, StringComparer.Ordinal);
         return files;
     }
 
-    private static string FindRoot()
+    private static string LocateRepo()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "FlowForensics.sln")))
-            dir = dir.Parent;
-        if (dir is null)
-            throw new InvalidOperationException($"No FlowForensics.sln above {AppContext.BaseDirectory}: cannot locate the shared test data.");
-        string shared = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared"));
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "FlowForensics.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException($"FlowForensics.sln not found above {AppContext.BaseDirectory}: cannot locate the shared test data.");
+    }
+
+    private static string Locate()
+    {
+        string shared = System.IO.Path.GetFullPath(System.IO.Path.Combine(RepoRoot, "..", "shared"));
         if (!Directory.Exists(shared))
-            throw new InvalidOperationException($"The shared test data folder {shared} is missing; tests need it.");
+            throw new InvalidOperationException($"The shared test data folder {shared} is missing; the tests need it.");
         return shared;
     }
 }

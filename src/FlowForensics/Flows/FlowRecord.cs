@@ -89,6 +89,12 @@ public sealed class FlowRecord
     public byte DstTos { get; set; }
     public byte ForwardingStatus { get; set; }
     public FlowDirection Direction { get; set; } = FlowDirection.Unknown;
+
+    /// <summary>IPFIX biflowDirection (0 arbitrary, 1 initiator, 2 reverse initiator, 3 perimeter); 0 when absent.</summary>
+    public byte BiFlowDirection { get; set; }
+
+    /// <summary>IPFIX flowEndReason (1 idle timeout, 2 active timeout, 3 end detected, 4 forced end, 5 lack of resources); 0 when absent.</summary>
+    public byte FlowEndReason { get; set; }
     public byte SrcMask { get; set; }
     public byte DstMask { get; set; }
     public uint SrcAs { get; set; }

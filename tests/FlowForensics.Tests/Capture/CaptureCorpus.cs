@@ -16,7 +16,7 @@ internal static partial class CaptureCorpus
     {
         foreach (string dir in new[] { "pcap", "malicious" })
         {
-            foreach (string file in SharedData.Files(Path.Combine("data", dir), "*"))
+            foreach (string file in SharedData.Files(Path.Combine("data", dir), "*", SearchOption.AllDirectories))
             {
                 string name = Path.GetFileName(file);
                 if (name.EndsWith(".pcap", StringComparison.Ordinal) || name.EndsWith(".pcapng", StringComparison.Ordinal)

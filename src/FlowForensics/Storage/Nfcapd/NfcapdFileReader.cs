@@ -1,0 +1,406 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using FlowForensics.Flows;
+using FlowForensics.Storage.Compression;
+using FlowForensics.Wire;
+
+namespace FlowForensics.Storage.Nfcapd;
+
+/// <summary>
+/// Reads an nfdump flow file: layout 2 (nfdump 1.7.x, including 1.7.8's differences) and layout 1 (nfdump 1.6),
+/// with any of the block compressions none, LZO, BZIP2, LZ4 and ZSTD (spec §3–§14).
+/// </summary>
+/// <remarks>
+/// No length in the file is trusted: a block whose header, size, compression or records are inconsistent ends
+/// the file with a <see cref="FlowDataException"/> naming the file, the block and the byte offset, after every
+/// flow before it was delivered. Unknown record, element and block types are skipped by their size. Memory is
+/// bounded by <see cref="NfcapdLimits"/>: one stored block and one decompressed block at a time, rented per block.
+/// </remarks>
+public sealed class NfcapdFileReader : IDisposable
+{
+    private readonly string _path;
+    private readonly Stream _stream;
+    private readonly IBlockCodec _codec;
+    private readonly long _dataStart;
+    private readonly long _numBlocks;
+    private readonly NfcapdTables _tables = new();
+    private readonly byte[] _blockHeader = new byte[NfcapdLayout.BlockHeaderSize];
+
+    private NfcapdFileReader(string path, Stream stream, NfcapdFileInfo info, IBlockCodec codec, long dataStart, long numBlocks)
+    {
+        _path = path;
+        _stream = stream;
+        Info = info;
+        _codec = codec;
+        _dataStart = dataStart;
+        _numBlocks = numBlocks;
+    }
+
+    /// <summary>The header and appendix summary.</summary>
+    public NfcapdFileInfo Info { get; }
+
+    /// <summary>Bytes of the file consumed so far (for progress).</summary>
+    public long Position => _stream.Position;
+
+    /// <summary>File length in bytes.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Blocks of types nfdump 1.7 does not hold flows in (1, 4, ...) that were skipped.</summary>
+    public long SkippedBlocks { get; private set; }
+
+    /// <summary>Records of unknown type that were skipped.</summary>
+    public long SkippedRecords { get; private set; }
+
+    /// <summary>Opens a file and reads its header and appendix. Throws <see cref="FlowDataException"/> when it is not a readable nfcapd file.</summary>
+    public static NfcapdFileReader Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        try
+        {
+            return OpenStream(path, stream);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads an nfcapd file from a seekable stream; <paramref name="sourceName"/> names it in errors.
+    /// The stream is disposed with the reader unless <paramref name="leaveOpen"/>.
+    /// </summary>
+    public static NfcapdFileReader Open(Stream stream, string sourceName, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek || !stream.CanRead) throw new ArgumentException("the stream must be readable and seekable", nameof(stream));
+        var reader = OpenStream(sourceName, stream);
+        reader._leaveOpenFlag = leaveOpen;
+        return reader;
+    }
+
+    private bool _leaveOpenFlag;
+
+    /// <summary>True when the first bytes are nfcapd's magic with a layout this reader knows (1 or 2).</summary>
+    public static bool IsNfcapdFile(string path)
+    {
+        try
+        {
+            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            Span<byte> head = stackalloc byte[4];
+            if (s.ReadAtLeast(head, 4, throwOnEndOfStream: false) < 4) return false;
+            ushort version = BinaryPrimitives.ReadUInt16LittleEndian(head[2..]);
+            return BinaryPrimitives.ReadUInt16LittleEndian(head) == NfcapdLayout.MagicValue
+                   && version is NfcapdLayout.LayoutVersion1 or NfcapdLayout.LayoutVersion2;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static NfcapdFileReader OpenStream(string path, Stream stream)
+    {
+        long length = stream.Length;
+        Span<byte> head = stackalloc byte[NfcapdLayout.V1DataStart];
+        int got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        head = head[..got];
+        if (got < 4)
+            throw new FlowDataException(path, 0, $"not an nfcapd file: {got} bytes, shorter than any nfcapd header");
+        ushort magic = BinaryPrimitives.ReadUInt16LittleEndian(head);
+        if (magic != NfcapdLayout.MagicValue)
+        {
+            string why = magic == 0x0CA5 ? "big-endian nfcapd file (unsupported)" : $"not an nfcapd file: magic 0x{magic:X4}, expected 0xA50C";
+            throw new FlowDataException(path, 0, why);
+        }
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(head[NfcapdLayout.Version..]);
+        NfcapdFileReader reader = version switch
+        {
+            NfcapdLayout.LayoutVersion2 => OpenLayout2(path, stream, head, length),
+            NfcapdLayout.LayoutVersion1 => OpenLayout1(path, stream, head, length),
+            NfcapdLayout.LayoutVersion3 => throw new FlowDataException(path, NfcapdLayout.Version, "unsupported nfcapd layout 3 (nfdump 1.8)"),
+            _ => throw new FlowDataException(path, NfcapdLayout.Version, $"unknown nfcapd layout version {version}"),
+        };
+        reader.Length = length;
+        stream.Position = reader._dataStart;
+        return reader;
+    }
+
+    private static NfcapdFileReader OpenLayout2(string path, Stream stream, ReadOnlySpan<byte> head, long length)
+    {
+        if (head.Length < NfcapdLayout.HeaderSize)
+            throw new FlowDataException(path, head.Length, $"nfcapd header truncated: {head.Length} of {NfcapdLayout.HeaderSize} bytes");
+        byte compressionByte = head[NfcapdLayout.Compression];
+        var compression = (NfcapdCompression)compressionByte;
+        var codec = BlockCodecs.For(compression)
+                    ?? throw new FlowDataException(path, NfcapdLayout.Compression, $"unknown block compression {compressionByte}");
+        if (head[NfcapdLayout.Encryption] != 0)
+            throw new FlowDataException(path, NfcapdLayout.Encryption, "encrypted nfcapd file (unsupported, as in nfdump)");
+        ushort appendixBlocks = BinaryPrimitives.ReadUInt16LittleEndian(head[NfcapdLayout.AppendixBlocks..]);
+        long offAppendix = BinaryPrimitives.ReadInt64LittleEndian(head[NfcapdLayout.OffAppendix..]);
+        uint numBlocks = BinaryPrimitives.ReadUInt32LittleEndian(head[NfcapdLayout.NumBlocks..]);
+        long created = BinaryPrimitives.ReadInt64LittleEndian(head[NfcapdLayout.Created..]);
+        var info = new NfcapdFileInfo
+        {
+            Path = path,
+            Layout = 2,
+            Compression = compression,
+            Created = created is > 0 and < 253_402_300_799L ? DateTime.UnixEpoch.AddSeconds(created) : null,
+            NfdumpVersion = BinaryPrimitives.ReadUInt32LittleEndian(head[NfcapdLayout.NfdVersion..]),
+            Creator = BinaryPrimitives.ReadUInt32LittleEndian(head[NfcapdLayout.Creator..]),
+            BlockCount = numBlocks,
+        };
+        var reader = new NfcapdFileReader(path, stream, info, codec, NfcapdLayout.HeaderSize, numBlocks) { Length = length };
+        if (appendixBlocks > 0)
+        {
+            if (offAppendix < NfcapdLayout.HeaderSize || offAppendix >= length)
+                info.AppendixProblem = $"appendix offset {offAppendix} outside the file ({length} bytes)";
+            else
+                reader.ReadAppendix(offAppendix, Math.Min((int)appendixBlocks, NfcapdLimits.MaxAppendixBlocks));
+        }
+        return reader;
+    }
+
+    private static NfcapdFileReader OpenLayout1(string path, Stream stream, ReadOnlySpan<byte> head, long length)
+    {
+        if (head.Length < NfcapdLayout.V1DataStart)
+            throw new FlowDataException(path, head.Length, $"nfdump 1.6 header truncated: {head.Length} of {NfcapdLayout.V1DataStart} bytes");
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(head[NfcapdLayout.V1Flags..]);
+        var compression = (flags & NfcapdLayout.V1FlagLzo) != 0 ? NfcapdCompression.Lzo
+            : (flags & NfcapdLayout.V1FlagBz2) != 0 ? NfcapdCompression.Bzip2
+            : (flags & NfcapdLayout.V1FlagLz4) != 0 ? NfcapdCompression.Lz4
+            : NfcapdCompression.None;
+        uint numBlocks = BinaryPrimitives.ReadUInt32LittleEndian(head[NfcapdLayout.V1NumBlocks..]);
+        var identBytes = head.Slice(NfcapdLayout.V1Ident, NfcapdLayout.V1IdentLength);
+        int nul = identBytes.IndexOf((byte)0);
+        var info = new NfcapdFileInfo
+        {
+            Path = path,
+            Layout = 1,
+            Compression = compression,
+            BlockCount = numBlocks,
+            Ident = Encoding.UTF8.GetString(nul < 0 ? identBytes : identBytes[..nul]),
+        };
+        var stat = head.Slice(NfcapdLayout.V1HeaderSize, NfcapdLayout.V1StatSize);
+        StatRecord.FillTotals(info, stat);
+        ulong first = V3RecordReader.U32(stat, NfcapdLayout.V1StatFirstSeen) * 1000UL + V3RecordReader.U16(stat, NfcapdLayout.V1StatMsecFirst);
+        ulong last = V3RecordReader.U32(stat, NfcapdLayout.V1StatLastSeen) * 1000UL + V3RecordReader.U16(stat, NfcapdLayout.V1StatMsecLast);
+        info.FirstSeen = first == 0 ? null : NfcapdTime.FromMilliseconds(first);
+        info.LastSeen = last == 0 ? null : NfcapdTime.FromMilliseconds(last);
+        info.SequenceFailures = V3RecordReader.U32(stat, NfcapdLayout.V1StatSequenceFailure);
+        info.HasStatistics = true;
+        return new NfcapdFileReader(path, stream, info, BlockCodecs.For(compression)!, NfcapdLayout.V1DataStart, numBlocks) { Length = length };
+    }
+
+    private void ReadAppendix(long offset, int blocks)
+    {
+        long at = offset;
+        for (int b = 0; b < blocks; b++)
+        {
+            var problem = LoadBlock(at, out var block);
+            try
+            {
+                if (problem is { } p)
+                {
+                    Info.AppendixProblem = $"appendix block {b}: {p.Reason}";
+                    return;
+                }
+                at = block.NextOffset;
+                var payload = block.Payload;
+                int pos = 0;
+                for (uint r = 0; r < block.NumRecords && pos + NfcapdLayout.RecordHeaderSize <= payload.Length; r++)
+                {
+                    ushort type = BinaryPrimitives.ReadUInt16LittleEndian(payload[pos..]);
+                    ushort size = BinaryPrimitives.ReadUInt16LittleEndian(payload[(pos + 2)..]);
+                    if (size < NfcapdLayout.RecordHeaderSize || size > payload.Length - pos)
+                    {
+                        Info.AppendixProblem = $"appendix block {b}: record {r} has size {size}, outside the block";
+                        return;
+                    }
+                    var record = payload.Slice(pos, size);
+                    if (type == NfcapdLayout.IdentRecordType && size <= NfcapdLayout.MaxIdentRecordSize)
+                    {
+                        var text = record[NfcapdLayout.RecordHeaderSize..];
+                        int nul = text.IndexOf((byte)0);
+                        Info.Ident = Encoding.UTF8.GetString(nul < 0 ? text : text[..nul]);
+                    }
+                    else if (type == NfcapdLayout.StatRecordType && size == NfcapdLayout.RecordHeaderSize + NfcapdLayout.StatRecordPayloadSize)
+                    {
+                        StatRecord.Fill(Info, record[NfcapdLayout.RecordHeaderSize..]);
+                    }
+                    pos += size;
+                }
+            }
+            finally
+            {
+                block.Return();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Streams the file's flows, a fresh <see cref="FlowRecord"/> each, in file order. Can be called again to
+    /// re-read from the first block. Throws <see cref="FlowDataException"/> at the first corrupt block, after
+    /// yielding every flow before the damage.
+    /// </summary>
+    public IEnumerable<FlowRecord> ReadFlows(CancellationToken cancel = default)
+    {
+        var batch = new List<FlowRecord>(1024);
+        long offset = _dataStart;
+        for (long b = 0; b < _numBlocks; b++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            batch.Clear();
+            var problem = ReadDataBlock(offset, batch, out long next);
+            for (int i = 0; i < batch.Count; i++)
+                yield return batch[i];
+            if (problem is { } p)
+                throw new FlowDataException(_path, p.Offset, $"block {b}: {p.Reason}");
+            offset = next;
+        }
+    }
+
+    private readonly record struct Problem(long Offset, string Reason);
+
+    /// <summary>One loaded block: header fields and the uncompressed payload (rented buffers, returned by <see cref="Return"/>).</summary>
+    private struct LoadedBlock
+    {
+        internal uint NumRecords;
+        internal ushort Type;
+        internal long PayloadOffset;
+        internal long NextOffset;
+        internal bool Compressed;
+        internal byte[]? Stored;
+        internal byte[]? Decoded;
+        internal int PayloadLength;
+
+        internal readonly ReadOnlySpan<byte> Payload =>
+            (Compressed ? Decoded : Stored).AsSpan(0, PayloadLength);
+
+        internal void Return()
+        {
+            if (Stored is not null) ArrayPool<byte>.Shared.Return(Stored);
+            if (Decoded is not null) ArrayPool<byte>.Shared.Return(Decoded);
+            Stored = Decoded = null;
+        }
+    }
+
+    private Problem? LoadBlock(long offset, out LoadedBlock block)
+    {
+        block = default;
+        long left = Length - offset;
+        if (left < NfcapdLayout.BlockHeaderSize)
+            return new Problem(offset, $"block header truncated: {Math.Max(0, left)} of {NfcapdLayout.BlockHeaderSize} bytes left in the file");
+        _stream.Position = offset;
+        _stream.ReadExactly(_blockHeader);
+        ReadOnlySpan<byte> h = _blockHeader;
+        uint numRecords = BinaryPrimitives.ReadUInt32LittleEndian(h[NfcapdLayout.BlockNumRecords..]);
+        uint size = BinaryPrimitives.ReadUInt32LittleEndian(h[NfcapdLayout.BlockSize..]);
+        if (numRecords == 0)
+            return new Problem(offset, "block header says 0 records");
+        if (size == 0 || size > NfcapdLimits.MaxBlockSize)
+            return new Problem(offset, $"block size {size} outside 1..{NfcapdLimits.MaxBlockSize}");
+        if (size > left - NfcapdLayout.BlockHeaderSize)
+            return new Problem(offset, $"block of {size} bytes truncated: {left - NfcapdLayout.BlockHeaderSize} bytes left in the file");
+        block.NumRecords = numRecords;
+        block.Type = BinaryPrimitives.ReadUInt16LittleEndian(h[NfcapdLayout.BlockType..]);
+        block.PayloadOffset = offset + NfcapdLayout.BlockHeaderSize;
+        block.NextOffset = block.PayloadOffset + size;
+        block.Stored = ArrayPool<byte>.Shared.Rent((int)size);
+        _stream.ReadExactly(block.Stored, 0, (int)size);
+        if (_codec is NoneBlockCodec)
+        {
+            block.PayloadLength = (int)size;
+            return null;
+        }
+        block.Compressed = true;
+        block.Decoded = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize);
+        if (!_codec.TryDecode(block.Stored.AsSpan(0, (int)size), block.Decoded.AsSpan(0, NfcapdLimits.MaxUncompressedBlockSize), out int written)
+            || written == 0)
+        {
+            block.Return();
+            return new Problem(offset, $"{Info.Compression} payload of {size} bytes does not decompress (corrupt, or larger than {NfcapdLimits.MaxUncompressedBlockSize} bytes)");
+        }
+        block.PayloadLength = written;
+        return null;
+    }
+
+    private Problem? ReadDataBlock(long offset, List<FlowRecord> batch, out long next)
+    {
+        next = offset;
+        var problem = LoadBlock(offset, out var block);
+        if (problem is not null) return problem;
+        try
+        {
+            next = block.NextOffset;
+            if (block.Type != NfcapdLayout.BlockTypeV3 && block.Type != NfcapdLayout.BlockTypeV2)
+            {
+                SkippedBlocks++;
+                return null;
+            }
+            var payload = block.Payload;
+            int pos = 0;
+            for (uint r = 0; r < block.NumRecords; r++)
+            {
+                long at = block.Compressed ? offset : block.PayloadOffset + pos;
+                if (payload.Length - pos < NfcapdLayout.RecordHeaderSize)
+                    return new Problem(at, $"record {r} of {block.NumRecords} starts past the end of the {payload.Length}-byte payload");
+                ushort type = BinaryPrimitives.ReadUInt16LittleEndian(payload[pos..]);
+                ushort size = BinaryPrimitives.ReadUInt16LittleEndian(payload[(pos + 2)..]);
+                if (size < NfcapdLayout.RecordHeaderSize || size > payload.Length - pos)
+                    return new Problem(at, $"record {r} (type {type}) has size {size}, outside the {payload.Length}-byte payload");
+                var record = payload.Slice(pos, size);
+                RecordOutcome outcome = RecordOutcome.NotAFlow;
+                FlowRecord? flow = null;
+                string? why = null;
+                switch (type)
+                {
+                    case NfcapdLayout.V3RecordType:
+                        outcome = V3RecordReader.Decode(record, _tables, out flow, out why);
+                        break;
+                    case NfcapdLayout.CommonRecordType:
+                        outcome = Layout1Reader.Decode(record, _tables, out flow, out why);
+                        break;
+                    case NfcapdLayout.ExtensionMapType:
+                        Layout1Reader.ReadExtensionMap(record, _tables);
+                        break;
+                    case NfcapdLayout.ExporterInfoRecordType:
+                        V3RecordReader.ReadExporterInfo(record, _tables);
+                        break;
+                    case NfcapdLayout.SamplerRecordType:
+                        V3RecordReader.ReadSampler(record, _tables);
+                        break;
+                    case NfcapdLayout.SamplerLegacyRecordType:
+                        V3RecordReader.ReadLegacySampler(record, _tables);
+                        break;
+                    case NfcapdLayout.ExporterStatRecordType:
+                        break;
+                    default:
+                        SkippedRecords++;
+                        break;
+                }
+                if (outcome == RecordOutcome.Corrupt)
+                    return new Problem(at, $"record {r}: {why}");
+                if (flow is not null) batch.Add(flow);
+                pos += size;
+            }
+            return null;
+        }
+        finally
+        {
+            block.Return();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_leaveOpenFlag) _stream.Dispose();
+        (_codec as IDisposable)?.Dispose();
+    }
+}

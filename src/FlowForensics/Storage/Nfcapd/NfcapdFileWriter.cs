@@ -1,0 +1,205 @@
+using System.Buffers.Binary;
+using System.Text;
+using FlowForensics.Flows;
+using FlowForensics.Storage.Compression;
+
+namespace FlowForensics.Storage.Nfcapd;
+
+/// <summary>
+/// Writes an nfcapd file (layout 2) that nfdump 1.7.1 reads: V3 records as nfcapd/nfpcapd 1.7.1 write them,
+/// blocks of at most <see cref="NfcapdLimits.WriterBlockSize"/> uncompressed bytes, an appendix with the ident
+/// and a stat record (so <c>nfdump -I</c> reports the totals), then the final header (spec §13).
+/// </summary>
+/// <remarks>
+/// The file is written under a temporary name in the destination directory and renamed by <see cref="Complete"/>,
+/// so a reader never sees a half file; <see cref="Dispose"/> without <see cref="Complete"/> deletes it.
+/// Flows carrying an <see cref="FlowRecord.Exporter"/> get an exporter info record (one per address, sysid 1, 2, ...)
+/// before their first flow and reference it by sysid. ZSTD files are not readable by Debian's nfdump 1.7.1.
+/// </remarks>
+public sealed class NfcapdFileWriter : IFlowSink, IDisposable
+{
+    private const uint NfdumpVersion171 = 0x01070100;
+
+    private readonly string _finalPath;
+    private readonly string _tempPath;
+    private readonly bool _overwrite;
+    private readonly string _ident;
+    private readonly NfcapdCompression _compression;
+    private readonly IBlockCodec _codec;
+    private readonly FileStream _stream;
+    private readonly byte[] _block = new byte[NfcapdLimits.WriterBlockSize];
+    private readonly byte[] _record = new byte[V3RecordWriter.MaxRecordSize];
+    private readonly byte[] _encoded;
+    private readonly StatRecord _stat = new();
+    private readonly Dictionary<FlowAddress, ushort> _exporters = new();
+    private int _blockLength;
+    private uint _blockRecords;
+    private uint _numBlocks;
+    private bool _completed;
+    private bool _disposed;
+
+    private NfcapdFileWriter(string finalPath, string tempPath, FileStream stream, NfcapdCompression compression, IBlockCodec codec, string ident, bool overwrite)
+    {
+        _finalPath = finalPath;
+        _tempPath = tempPath;
+        _stream = stream;
+        _compression = compression;
+        _codec = codec;
+        _ident = ident;
+        _overwrite = overwrite;
+        _encoded = new byte[codec.MaxEncodedLength(NfcapdLimits.WriterBlockSize)];
+    }
+
+    /// <summary>The file this writer produces once <see cref="Complete"/> has run.</summary>
+    public string FinalPath => _finalPath;
+
+    /// <summary>The temporary file being written.</summary>
+    public string TempPath => _tempPath;
+
+    /// <summary>Flow records accepted so far.</summary>
+    public long FlowCount { get; private set; }
+
+    /// <summary>Starts a file. Throws <see cref="IOException"/> when <paramref name="finalPath"/> exists and <paramref name="overwrite"/> is false.</summary>
+    public static NfcapdFileWriter Create(string finalPath, NfcapdCompression compression = NfcapdCompression.Lz4, string? ident = null, bool overwrite = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(finalPath);
+        var codec = BlockCodecs.For(compression) ?? throw new ArgumentOutOfRangeException(nameof(compression), compression, "unknown nfcapd compression");
+        ident ??= "none";
+        if (ident.Length > NfcapdLimits.MaxIdentLength || Encoding.UTF8.GetByteCount(ident) > NfcapdLimits.MaxIdentLength)
+            throw new ArgumentException($"ident longer than {NfcapdLimits.MaxIdentLength} bytes (nfdump ignores longer ones)", nameof(ident));
+        string full = Path.GetFullPath(finalPath);
+        if (!overwrite && File.Exists(full))
+            throw new IOException($"'{full}' exists; pass overwrite to replace it.");
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, $"{Path.GetFileName(full)}.current.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        var writer = new NfcapdFileWriter(full, temp, stream, compression, codec, ident, overwrite);
+        writer.WriteHeader(appendixBlocks: 0, offAppendix: 0);
+        return writer;
+    }
+
+    /// <summary>Adds one flow to the current block, flushing the block first when it would exceed <see cref="NfcapdLimits.WriterBlockSize"/>.</summary>
+    public void Accept(FlowRecord flow)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ObjectDisposedException.ThrowIf(_disposed || _completed, this);
+        ushort sysId = 0;
+        if (!flow.ExporterAddress.IsNone && !_exporters.TryGetValue(flow.ExporterAddress, out sysId))
+        {
+            if (_exporters.Count < ushort.MaxValue)
+            {
+                sysId = (ushort)(_exporters.Count + 1);
+                _exporters.Add(flow.ExporterAddress, sysId);
+                int n = V3RecordWriter.WriteExporterInfo(flow.ExporterAddress, ExporterVersion(flow.ExportVersion), sysId, _record);
+                Append(_record.AsSpan(0, n));
+            }
+        }
+        int size = V3RecordWriter.Write(flow, sysId, _record);
+        Append(_record.AsSpan(0, size));
+        _stat.Add(flow);
+        FlowCount++;
+    }
+
+    /// <summary>Flushes the last block, writes the appendix and the final header, closes and renames the file into place.</summary>
+    public void Complete()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed) return;
+        FlushBlock();
+        long offAppendix = _stream.Position;
+
+        // appendix: ident (1.7.1 size: 4 + strlen + 1, no padding) then stat (148)
+        int identBytes = Encoding.UTF8.GetByteCount(_ident);
+        int identSize = NfcapdLayout.RecordHeaderSize + identBytes + 1;
+        int statSize = NfcapdLayout.RecordHeaderSize + NfcapdLayout.StatRecordPayloadSize;
+        var appendix = _block.AsSpan(0, identSize + statSize);
+        appendix.Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(appendix, NfcapdLayout.IdentRecordType);
+        BinaryPrimitives.WriteUInt16LittleEndian(appendix[2..], (ushort)identSize);
+        Encoding.UTF8.GetBytes(_ident, appendix[NfcapdLayout.RecordHeaderSize..]);
+        var stat = appendix[identSize..];
+        BinaryPrimitives.WriteUInt16LittleEndian(stat, NfcapdLayout.StatRecordType);
+        BinaryPrimitives.WriteUInt16LittleEndian(stat[2..], (ushort)statSize);
+        _stat.Write(stat[NfcapdLayout.RecordHeaderSize..]);
+        WriteBlock(appendix, 2);
+
+        WriteHeader(appendixBlocks: 1, offAppendix);
+        _stream.Flush(flushToDisk: false);
+        _stream.Dispose();
+        File.Move(_tempPath, _finalPath, _overwrite);
+        _completed = true;
+    }
+
+    private void Append(ReadOnlySpan<byte> record)
+    {
+        if (_blockLength + record.Length > _block.Length) FlushBlock();
+        record.CopyTo(_block.AsSpan(_blockLength));
+        _blockLength += record.Length;
+        _blockRecords++;
+    }
+
+    private void FlushBlock()
+    {
+        if (_blockRecords == 0) return;
+        WriteBlock(_block.AsSpan(0, _blockLength), _blockRecords);
+        _numBlocks++;
+        _blockLength = 0;
+        _blockRecords = 0;
+    }
+
+    private void WriteBlock(ReadOnlySpan<byte> payload, uint records)
+    {
+        int stored = _codec.Encode(payload, _encoded);
+        Span<byte> header = stackalloc byte[NfcapdLayout.BlockHeaderSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(header[NfcapdLayout.BlockNumRecords..], records);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[NfcapdLayout.BlockSize..], (uint)stored);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[NfcapdLayout.BlockType..], NfcapdLayout.BlockTypeV3);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[NfcapdLayout.BlockFlags..], 0);
+        _stream.Write(header);
+        _stream.Write(_encoded, 0, stored);
+    }
+
+    private void WriteHeader(ushort appendixBlocks, long offAppendix)
+    {
+        Span<byte> h = stackalloc byte[NfcapdLayout.HeaderSize];
+        h.Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(h[NfcapdLayout.Magic..], NfcapdLayout.MagicValue);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[NfcapdLayout.Version..], NfcapdLayout.LayoutVersion2);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[NfcapdLayout.NfdVersion..], NfdumpVersion171);
+        BinaryPrimitives.WriteInt64LittleEndian(h[NfcapdLayout.Created..], DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        h[NfcapdLayout.Compression] = (byte)_compression;
+        BinaryPrimitives.WriteUInt16LittleEndian(h[NfcapdLayout.AppendixBlocks..], appendixBlocks);
+        BinaryPrimitives.WriteInt64LittleEndian(h[NfcapdLayout.OffAppendix..], offAppendix);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[NfcapdLayout.NumBlocks..], _numBlocks);
+        long at = _stream.Position;
+        _stream.Position = 0;
+        _stream.Write(h);
+        _stream.Position = Math.Max(at, NfcapdLayout.HeaderSize);
+    }
+
+    private static uint ExporterVersion(byte exportVersion) => exportVersion switch
+    {
+        5 or 9 or 10 or 1 or 7 => exportVersion,
+        _ when (exportVersion & 0x80) != 0 => 9999,
+        _ => 9,
+    };
+
+    /// <summary>Without <see cref="Complete"/>, deletes the temporary file: an interrupted run leaves nothing half-written.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        (_codec as IDisposable)?.Dispose();
+        if (_completed) return;
+        _stream.Dispose();
+        try
+        {
+            File.Delete(_tempPath);
+        }
+        catch (IOException)
+        {
+            // best effort: the temp name never looks like a finished nfcapd file
+        }
+    }
+}
