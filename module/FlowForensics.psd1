@@ -12,6 +12,7 @@
     TypesToProcess       = @('FlowForensics.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-PcapToFlow'
+        'Measure-FlowTopN'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

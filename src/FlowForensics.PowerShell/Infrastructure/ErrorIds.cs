@@ -38,4 +38,7 @@ public static class ErrorIds
 
     /// <summary>The flow table reached -MaxActiveFlows and evicted flows early (a warning-level condition).</summary>
     public const string FlowTableFull = "FlowTableFull";
+
+    /// <summary>A Measure-FlowTopN -Property value is not supported, or the properties cannot be combined (e.g. -Bidirectional on a one-ended key).</summary>
+    public const string TopNPropertyInvalid = "TopNPropertyInvalid";
 }

@@ -69,7 +69,7 @@ public sealed class NfcapdDifferentialTests : IDisposable
         Directory.CreateDirectory(outDir);
         var args = new List<string> { "-r", SharedData.Path("data", "pcap", pcap), "-w", outDir };
         if (fat) args.AddRange(["-o", "fat"]);
-        NfdumpTool.Run(NfdumpTool.Nfpcapd, TimeSpan.FromMinutes(2), [.. args]);
+        NfdumpTool.RunChecked(NfdumpTool.Nfpcapd, args, TimeSpan.FromMinutes(2));
         var files = Directory.GetFiles(outDir, "nfcapd.*");
         Assert.NotEmpty(files);
         int total = 0;
@@ -164,7 +164,7 @@ public sealed class NfcapdDifferentialTests : IDisposable
         Assert.Equal(4, back.Where(f => f.ExporterId != 0).Select(f => f.ExporterId).Distinct().Count());
 
         // structure: nfdump -v checks block types, record sizes and the appendix offset
-        string verify = NfdumpTool.Run(NfdumpTool.Nfdump, "-v", path);
+        string verify = NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-v", path]);
         Assert.DoesNotContain("Error", verify, StringComparison.OrdinalIgnoreCase);
         Assert.Contains($"Records       : {flows.Count + 4 + 2}", verify, StringComparison.Ordinal); // + 4 exporter records + ident and stat
 
@@ -175,7 +175,7 @@ public sealed class NfcapdDifferentialTests : IDisposable
             NfdumpRawOutput.AssertSame(raw[i], back[i], $"{compression} flow {i + 1}");
 
         // nfdump -I: the stat record's totals
-        var info = ParseInfo(NfdumpTool.Run(NfdumpTool.Nfdump, "-r", path, "-I"));
+        var info = ParseInfo(NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-r", path, "-I"]));
         Assert.Equal("roundtrip", info["Ident"]);
         Assert.Equal(flows.Sum(f => f.Flows).ToString(CultureInfo.InvariantCulture), info["Flows"]);
         Assert.Equal(flows.Sum(f => f.Packets + f.OutPackets).ToString(CultureInfo.InvariantCulture), info["Packets"]);
@@ -229,9 +229,9 @@ public sealed class NfcapdDifferentialTests : IDisposable
         }
         using var reader = NfcapdFileReader.Open(path);
         Assert.Equal(3, reader.Info.BlockCount);
-        string verify = NfdumpTool.Run(NfdumpTool.Nfdump, "-v", path);
+        string verify = NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-v", path]);
         Assert.Contains("Records       : 30002", verify, StringComparison.Ordinal);
-        var csv = NfdumpTool.Run(NfdumpTool.Nfdump, "-r", path, "-q", "-o", "csv");
+        var csv = NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-r", path, "-q", "-o", "csv"]);
         var (_, rows) = NfdumpCsvOutput.Parse("h\n" + csv);
         Assert.Equal(30_000, rows.Count);
         Assert.Equal(reader.ReadFlows().Sum(f => f.Bytes), rows.Sum(r => long.Parse(r[12], CultureInfo.InvariantCulture)));

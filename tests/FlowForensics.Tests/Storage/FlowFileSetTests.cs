@@ -87,7 +87,7 @@ public sealed class FlowFileSetTests : IDisposable
             Assert.Equal((ulong)r.ReadFlows().Count(), r.Info.Flows);
         }
         Assert.Equal(flows.Count, total);
-        var csv = NfdumpTool.Run(NfdumpTool.Nfdump, "-R", _dir, "-q", "-o", "csv");
+        var csv = NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-R", _dir, "-q", "-o", "csv"]);
         Assert.Equal(flows.Count, NfdumpCsvOutput.Parse("h\n" + csv).Rows.Count);
     }
 
@@ -136,7 +136,7 @@ public sealed class FlowFileSetTests : IDisposable
         Assert.All(ours, f => Assert.True(f.Start >= start && f.End <= end));
 
         string t = $"{start:yyyy/MM/dd.HH:mm:ss}-{end:yyyy/MM/dd.HH:mm:ss}";
-        var csv = NfdumpTool.Run(NfdumpTool.Nfdump, "-R", _dir, "-t", t, "-q", "-o", "csv");
+        var csv = NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-R", _dir, "-t", t, "-q", "-o", "csv"]);
         Assert.Equal(ours.Count, NfdumpCsvOutput.Parse("h\n" + csv).Rows.Count);
     }
 
@@ -211,7 +211,7 @@ public sealed class FlowFileSetTests : IDisposable
         Assert.Throws<IOException>(() => NfcapdFileWriter.Create(path));
         using (var w = NfcapdFileWriter.Create(path, overwrite: true)) w.Complete();
         Assert.Single(Directory.GetFiles(_dir));
-        Assert.Equal("0", NfdumpTool.Run(NfdumpTool.Nfdump, "-r", path, "-I").Split('\n').First(l => l.StartsWith("Flows:", StringComparison.Ordinal)).Split(':')[1].Trim());
+        Assert.Equal("0", NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-r", path, "-I"]).Split('\n').First(l => l.StartsWith("Flows:", StringComparison.Ordinal)).Split(':')[1].Trim());
         _ = CultureInfo.InvariantCulture;
     }
 }

@@ -1,0 +1,110 @@
+using FlowForensics.Analysis.Aggregation;
+using FlowForensics.Flows;
+
+namespace FlowForensics.Analysis.TopN;
+
+/// <summary>
+/// nfdump's <c>-s</c> element statistics and <c>-A</c> aggregation in one engine: add records (from the
+/// pipeline or straight from a reader), then take the top-N rows. Memory grows with the number of distinct keys
+/// only; the top N are chosen with a size-N heap. Not thread-safe: feed it from one thread.
+/// </summary>
+public sealed class TopNAggregator
+{
+    private const int CancelCheckInterval = 4096;
+    private readonly ITopNTable _table;
+
+    public TopNAggregator(TopNOptions options)
+    {
+        Validate(options);
+        Options = options;
+        _table = CreateTable(options);
+    }
+
+    public TopNOptions Options { get; }
+
+    /// <summary>Records added.</summary>
+    public long RecordCount { get; private set; }
+
+    /// <summary>Flows over all records (a record counts its <see cref="FlowRecord.Flows"/>): the base of FlowsPercent.</summary>
+    public long TotalFlows { get; private set; }
+
+    /// <summary>Packets in + out over all records: the base of PacketsPercent.</summary>
+    public long TotalPackets { get; private set; }
+
+    /// <summary>Bytes in + out over all records: the base of BytesPercent.</summary>
+    public long TotalBytes { get; private set; }
+
+    /// <summary>Distinct keys so far.</summary>
+    public int KeyCount => _table.KeyCount;
+
+    public void Add(FlowRecord flow)
+    {
+        RecordCount++;
+        TotalFlows += flow.Flows > 0 ? flow.Flows : 1;
+        TotalPackets += flow.Packets + flow.OutPackets;
+        TotalBytes += flow.Bytes + flow.OutBytes;
+        _table.Add(flow);
+    }
+
+    /// <summary>Adds every record of a stream (a file reader, a filtered sequence), checking for cancellation every few thousand.</summary>
+    public void AddRange(IEnumerable<FlowRecord> flows, CancellationToken cancel = default)
+    {
+        int untilCheck = CancelCheckInterval;
+        foreach (var flow in flows)
+        {
+            Add(flow);
+            if (--untilCheck == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                untilCheck = CancelCheckInterval;
+            }
+        }
+        cancel.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>The top rows, best first, ranked 1..N; ties ranked by the key ascending.</summary>
+    public IReadOnlyList<TopNRow> GetRows() =>
+        _table.BuildRows(Options.Order, Options.Top, TotalFlows, TotalPackets, TotalBytes);
+
+    private static ITopNTable CreateTable(TopNOptions o)
+    {
+        int limit = o.Limits.MaxExactDistinct;
+        var p = o.Properties;
+        if (p.Count == 1 && p[0].Kind != TopNPropertyKind.Conversation)
+        {
+            if (p[0].Field is TopNField.SrcAddr or TopNField.DstAddr)
+                return new TopNTable<FlowAddress, AddressKeySource>(new AddressKeySource(p[0]), o.Distinct, limit);
+            return new TopNTable<ulong, NumberKeySource>(new NumberKeySource(p[0]), o.Distinct, limit);
+        }
+        return new TopNTable<AggregationKey, AggregationKeySource>(new AggregationKeySource(p, o.Bidirectional), o.Distinct, limit);
+    }
+
+    private static void Validate(TopNOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (o.Properties.Count == 0) throw new ArgumentException("At least one property is needed.", nameof(o));
+        if (o.Top < 0) throw new ArgumentException($"Top must be 0 (all) or more, not {o.Top}.", nameof(o));
+        if (o.Limits.MaxExactDistinct < 1) throw new ArgumentException("MaxExactDistinct must be at least 1.", nameof(o));
+        var seen = new HashSet<TopNField>();
+        foreach (var p in o.Properties)
+        {
+            if (o.Properties.Count > 1 && p.Kind != TopNPropertyKind.Single)
+                throw new ArgumentException($"'{p}' counts both ends of a record (or the whole conversation) and must be used alone, not with other properties.", nameof(o));
+            if (!seen.Add(p.Field))
+                throw new ArgumentException($"'{p}' repeats a field already in the key.", nameof(o));
+        }
+        if (!o.Bidirectional) return;
+        if (o.Properties.Count == 1 && o.Properties[0].Kind != TopNPropertyKind.Conversation)
+            throw new ArgumentException($"Bidirectional needs a key with both ends (Conversation, or pairs such as SrcAddr,DstAddr); '{o.Properties[0]}' has one.", nameof(o));
+        bool anyPair = o.Properties.Count == 1;
+        foreach (var p in o.Properties)
+        {
+            var other = TopNProperty.OtherEnd(p.Field);
+            if (other == p.Field) continue;
+            if (!seen.Contains(other))
+                throw new ArgumentException($"Bidirectional needs both ends of each field: '{p}' is in the key without its other end ({other}).", nameof(o));
+            anyPair = true;
+        }
+        if (!anyPair) throw new ArgumentException("Bidirectional needs a key with both ends, such as SrcAddr,DstAddr.", nameof(o));
+    }
+}
