@@ -10,48 +10,48 @@ internal static class MamlWriter
 {
     private static readonly XNamespace Msh = "http://msh";
     private static readonly XNamespace Maml = "http://schemas.microsoft.com/maml/2004/10";
-    private static readonly XNamespace Command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
+    private static readonly XNamespace Cmd = "http://schemas.microsoft.com/maml/dev/command/2004/10";
     private static readonly XNamespace Dev = "http://schemas.microsoft.com/maml/dev/2004/10";
 
     public static string Write(IEnumerable<CmdletHelpMarkdown> cmdlets)
     {
         var root = new XElement(Msh + "helpItems", new XAttribute("schema", "maml"));
         foreach (var c in cmdlets.OrderBy(c => c.Name, StringComparer.Ordinal))
-            root.Add(Command(c));
+            root.Add(CommandElement(c));
         var doc = new XDocument(new XDeclaration("1.0", "utf-8", null), root);
         return doc.Declaration + "\n" + doc.Root!.ToString() + "\n";
     }
 
-    private static XElement Command(CmdletHelpMarkdown c)
+    private static XElement CommandElement(CmdletHelpMarkdown c)
     {
         string[] verbNoun = c.Name.Split('-', 2);
-        var element = new XElement(Command + "command",
+        var element = new XElement(Cmd + "command",
             new XAttribute(XNamespace.Xmlns + "maml", Maml),
-            new XAttribute(XNamespace.Xmlns + "command", Command),
+            new XAttribute(XNamespace.Xmlns + "command", Cmd),
             new XAttribute(XNamespace.Xmlns + "dev", Dev),
-            new XElement(Command + "details",
-                new XElement(Command + "name", c.Name),
-                new XElement(Command + "verb", verbNoun[0]),
-                new XElement(Command + "noun", verbNoun[1]),
+            new XElement(Cmd + "details",
+                new XElement(Cmd + "name", c.Name),
+                new XElement(Cmd + "verb", verbNoun[0]),
+                new XElement(Cmd + "noun", verbNoun[1]),
                 Description(c.Synopsis)),
             Description(c.Description),
-            new XElement(Command + "syntax", c.SyntaxSets.Select(set =>
-                new XElement(Command + "syntaxItem",
+            new XElement(Cmd + "syntax", c.SyntaxSets.Select(set =>
+                new XElement(Cmd + "syntaxItem",
                     new XElement(Maml + "name", c.Name),
                     c.Parameters.Where(p => p.InSet(set)).Select(Parameter)))),
-            new XElement(Command + "parameters", c.Parameters.Select(Parameter)),
-            new XElement(Command + "inputTypes", c.Inputs.Select(i =>
-                new XElement(Command + "inputType", TypeElement(i.Type), Description(i.Description)))),
-            new XElement(Command + "returnValues", c.Outputs.Select(o =>
-                new XElement(Command + "returnValue", TypeElement(o.Type), Description(o.Description)))));
+            new XElement(Cmd + "parameters", c.Parameters.Select(Parameter)),
+            new XElement(Cmd + "inputTypes", c.Inputs.Select(i =>
+                new XElement(Cmd + "inputType", TypeElement(i.Type), Description(i.Description)))),
+            new XElement(Cmd + "returnValues", c.Outputs.Select(o =>
+                new XElement(Cmd + "returnValue", TypeElement(o.Type), Description(o.Description)))));
         if (c.Notes.Length > 0)
             element.Add(new XElement(Maml + "alertSet", new XElement(Maml + "alert", Paras(c.Notes))));
-        element.Add(new XElement(Command + "examples", c.Examples.Select(e =>
-            new XElement(Command + "example",
+        element.Add(new XElement(Cmd + "examples", c.Examples.Select(e =>
+            new XElement(Cmd + "example",
                 new XElement(Maml + "title", $"-------------------------- {e.Title} --------------------------"),
                 new XElement(Dev + "code", e.Code),
                 new XElement(Dev + "remarks", Paras(e.Remarks))))));
-        element.Add(new XElement(Command + "relatedLinks", c.RelatedLinks.Select(l =>
+        element.Add(new XElement(Cmd + "relatedLinks", c.RelatedLinks.Select(l =>
             new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", l), new XElement(Maml + "uri")))));
         return element;
     }
@@ -59,7 +59,7 @@ internal static class MamlWriter
     private static XElement Parameter(HelpParameter p)
     {
         bool isSwitch = p.Type is "SwitchParameter" or "System.Management.Automation.SwitchParameter";
-        return new XElement(Command + "parameter",
+        return new XElement(Cmd + "parameter",
             new XAttribute("required", p.Required ? "true" : "false"),
             new XAttribute("variableLength", p.Type.EndsWith("[]", StringComparison.Ordinal) ? "true" : "false"),
             new XAttribute("globbing", p.Wildcards ? "true" : "false"),
@@ -68,7 +68,7 @@ internal static class MamlWriter
             new XAttribute("aliases", p.Aliases.Length == 0 ? "none" : p.Aliases),
             new XElement(Maml + "name", p.Name),
             Description(p.Description),
-            isSwitch ? null : new XElement(Command + "parameterValue",
+            isSwitch ? null : new XElement(Cmd + "parameterValue",
                 new XAttribute("required", "true"), new XAttribute("variableLength", "false"), p.Type),
             TypeElement(p.Type),
             new XElement(Dev + "defaultValue", p.DefaultValue));

@@ -33,6 +33,9 @@ public readonly struct DecodedPacket
 
     public TcpFlags TcpFlags => _f.TcpFlags;
 
+    /// <summary>Bytes of network-layer header before the payload: the IPv4 header with options, or the IPv6 header with the extension headers read (through the fragment header).</summary>
+    public int IpHeaderLength => _f.IpHeaderLength;
+
     /// <summary>IPv4 type of service / IPv6 traffic class.</summary>
     public byte Tos => _f.Tos;
 
@@ -99,7 +102,7 @@ internal struct PacketFields
     public FlowAddress Src, Dst, TunnelSrc, TunnelDst;
     public ulong SrcMac, DstMac;
     public uint MplsTopEntry, FragmentId;
-    public int IpLength, FragmentOffset, Layers;
+    public int IpLength, IpHeaderLength, FragmentOffset, Layers;
     public ushort SrcPort, DstPort, Vlan, OuterVlan;
     public byte IPVersion, Protocol, Tos, Ttl, MplsDepth, VlanDepth, TunnelProtocol, TunnelDepth;
     public TcpFlags TcpFlags;

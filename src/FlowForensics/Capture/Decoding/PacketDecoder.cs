@@ -296,6 +296,7 @@ public static class PacketDecoder
         f.Ttl = packet[IPv4Ttl];
         f.Protocol = packet[IPv4Protocol];
         f.IpLength = totalLength;
+        f.IpHeaderLength = headerLength;
         ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[IPv4Fragment..]);
         bool more = (fragment & 0x2000) != 0;
         int offset = (fragment & 0x1FFF) * 8;
@@ -322,6 +323,7 @@ public static class PacketDecoder
         f.Tos = (byte)(((packet[0] & 0x0F) << 4) | (packet[1] >> 4));
         f.Ttl = packet[IPv6HopLimit];
         f.IpLength = IPv6Header + payloadLength;
+        f.IpHeaderLength = IPv6Header;
         f.IsFragment = f.IsFirstFragment = f.MoreFragments = false;
         f.FragmentId = 0;
         f.FragmentOffset = 0;
@@ -348,6 +350,7 @@ public static class PacketDecoder
                 }
                 next = rest[0];
                 rest = rest[8..];
+                f.IpHeaderLength += 8;
                 if (offset != 0)
                 {
                     f.Protocol = next;
@@ -362,6 +365,7 @@ public static class PacketDecoder
                 f.IpLength = (int)Math.Min(int.MaxValue, (long)IPv6Header + jumbo);
             next = rest[0];
             rest = rest[length..];
+            f.IpHeaderLength += length;
         }
         f.Protocol = next;
         return DecodeTransport(next, rest, ref f);
