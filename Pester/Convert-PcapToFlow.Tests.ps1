@@ -41,7 +41,7 @@ Describe 'Convert-PcapToFlow' {
             $flows = @(Convert-PcapToFlow -Path $dualStack)
             @($flows.Where({ $_.IPVersion -eq 6 })) | Should -HaveCount 2
             @($flows.Where({ $_.IPVersion -eq 4 })) | Should -HaveCount 2
-            @($flows.Where({ $_.IPVersion -eq 6 -and $_.DstPort -eq 80 }))[0].SrcAddr.ToString() | Should -Be '2001:db8:0:2::1002'
+            @($flows.Where({ $_.IPVersion -eq 6 -and $_.DstPort -eq 80 }))[0].SrcAddr.ToString() | Should -Be '2001:db8:1:2::1002'
         }
 
         It 'answers to the nfdump short names' {

@@ -122,7 +122,7 @@ public sealed class FlowRecord
     public string? DstMac => FormatMac(DstMacValue);
 
     /// <summary>MPLS label stack entries as on the wire (label &lt;&lt; 4 | exp &lt;&lt; 1 | bottom-of-stack), outermost first; null when absent.</summary>
-    public uint[]? MplsStack { get; set; }
+    internal uint[]? MplsStack { get; set; }
 
     /// <summary>The MPLS labels, outermost first, as text (e.g. <c>18-0-0 24-0-1</c>: label-exp-bottom); null when absent.</summary>
     public string? MplsLabels => MplsStack is null ? null : string.Join(' ', MplsStack.Select(static e => $"{e >> 4}-{(e >> 1) & 7}-{e & 1}"));
@@ -174,10 +174,10 @@ public sealed class FlowRecord
     internal FlowAddress TunnelDst { get => _tunnelDst; set => _tunnelDst = value; }
 
     /// <summary>Source address without allocating an <see cref="IPAddress"/>.</summary>
-    public FlowAddress SrcAddress { get => _src; set => Src = value; }
+    internal FlowAddress SrcAddress { get => _src; set => Src = value; }
 
     /// <summary>Destination address without allocating an <see cref="IPAddress"/>.</summary>
-    public FlowAddress DstAddress { get => _dst; set => Dst = value; }
+    internal FlowAddress DstAddress { get => _dst; set => Dst = value; }
 
     /// <summary>A field-by-field copy (addresses shared, they are values).</summary>
     public FlowRecord Clone()

@@ -248,7 +248,7 @@ public sealed class FlowTable
             SrcVlan = e.Vlan,
             SrcMacValue = e.SrcMac,
             DstMacValue = e.DstMac,
-            MplsStack = e.MplsTop != 0 ? [e.MplsTop] : null,
+            MplsStack = e.MplsTop != 0 ? [e.MplsTop >> 8] : null,   // wire entry without its TTL byte
             TunnelSrc = e.TunnelSrc,
             TunnelDst = e.TunnelDst,
             TunnelProtocol = e.TunnelProtocol,

@@ -94,7 +94,7 @@ public sealed class SpecRunnerTests : IDisposable
             BeforeAll { Import-Module $env:FLOWFORENSICS_MODULE -Force }
             Describe 'env' {
                 It 'imports the module the tests use' {
-                    (Get-Module FlowForensics).Path | Should -Be $env:FLOWFORENSICS_MODULE.Replace('.psd1', '.psd1')
+                    (Get-Module FlowForensics).ModuleBase | Should -Be ([IO.Path]::GetDirectoryName($env:FLOWFORENSICS_MODULE))
                 }
             }
             """);

@@ -22,7 +22,7 @@ public sealed class PacketDotNetOracleTests
     [Fact]
     public void DecoderAgreesWithPacketDotNetOnEveryTcpAndUdpPacket()
     {
-        long compared = 0, frames = 0, noOracleIp = 0, oracleThrew = 0, fragments = 0, badVersion = 0, routing = 0;
+        long compared = 0, frames = 0, noOracleIp = 0, oracleThrew = 0, fragments = 0, badVersion = 0, badHeaderLength = 0, routing = 0;
         var mismatches = new StringBuilder();
         int mismatchCount = 0;
         foreach (string capture in CaptureCorpus.AllCaptures())
@@ -33,7 +33,7 @@ public sealed class PacketDotNetOracleTests
                 frames++;
                 IPPacket? ip;
                 Packet? transport;
-                int versionNibble = -1;
+                int versionNibble = -1, headerWords = -1;
                 try
                 {
                     var parsed = Packet.ParsePacket((LinkLayers)(int)frame.LinkType, frame.Data);
@@ -46,6 +46,7 @@ public sealed class PacketDotNetOracleTests
                         _ = ip.DestinationAddress;
                         var segment = ip.BytesSegment;
                         versionNibble = segment.Bytes[segment.Offset] >> 4;
+                        headerWords = segment.Bytes[segment.Offset] & 0x0F;
                         _ = transport is TcpPacket t0 ? t0.SourcePort + t0.DestinationPort : ((UdpPacket)transport).SourcePort;
                     }
                 }
@@ -70,6 +71,12 @@ public sealed class PacketDotNetOracleTests
                 if (versionNibble != (ip is IPv4Packet ? 4 : 6))
                 {
                     badVersion++;
+                    continue;
+                }
+                // It also reads 20 header bytes when an IPv4 header length field says fewer (RFC 791's minimum is 5 words).
+                if (ip is IPv4Packet && headerWords < 5)
+                {
+                    badHeaderLength++;
                     continue;
                 }
                 if (HasRoutingHeader(ip))
@@ -97,7 +104,7 @@ public sealed class PacketDotNetOracleTests
             _output.WriteLine($"{capture}: {compared - before} compared");
         }
         _output.WriteLine($"oracle: {frames} frames, {compared} compared, {noOracleIp} without a TCP/UDP packet in PacketDotNet, "
-            + $"{fragments} fragments excluded, {badVersion} with a wrong IP version nibble excluded, {routing} IPv6 routing-header packets excluded, {oracleThrew} PacketDotNet exceptions, {mismatchCount} mismatches");
+            + $"{fragments} fragments excluded, {badVersion} with a wrong IP version nibble excluded, {badHeaderLength} with an IPv4 header length under 5 words excluded, {routing} IPv6 routing-header packets excluded, {oracleThrew} PacketDotNet exceptions, {mismatchCount} mismatches");
         Assert.True(mismatchCount == 0, mismatches.ToString());
         Assert.True(compared > 100_000, $"only {compared} packets compared");
     }
