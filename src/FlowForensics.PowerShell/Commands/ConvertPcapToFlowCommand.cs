@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Capture;
+using FlowForensics.Capture.Live;
 using FlowForensics.Flows;
 using FlowForensics.Metering;
 using FlowForensics.PowerShell.Infrastructure;
@@ -33,6 +34,29 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 
+    /// <summary>Captures live from this interface (libpcap/Npcap name, e.g. eth0, lo, \Device\NPF_{...}).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InterfaceSet)]
+    [ValidateNotNullOrEmpty]
+    public string Interface { get; set; } = string.Empty;
+
+    /// <summary>A BPF capture filter (tcpdump syntax) applied in the kernel, e.g. 'not port 22'.</summary>
+    [Parameter(ParameterSetName = InterfaceSet)]
+    public string? CaptureFilter { get; set; }
+
+    /// <summary>Stops the live capture after this long.</summary>
+    [Parameter(ParameterSetName = InterfaceSet)]
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>Stops the live capture after this many packets.</summary>
+    [Parameter(ParameterSetName = InterfaceSet)]
+    [ValidateRange(1, long.MaxValue)]
+    public long PacketCount { get; set; }
+
+    /// <summary>Bytes kept of each live packet (nfpcapd's default 1522 is ample: only headers are read).</summary>
+    [Parameter(ParameterSetName = InterfaceSet)]
+    [ValidateRange(64, 262144)]
+    public int SnapLength { get; set; } = 1522;
+
     /// <summary>Seconds after its first packet at which a long flow is exported and a new one begins (nfpcapd -e, default 300).</summary>
     [Parameter]
     [ValidateRange(1, 604800)]
@@ -50,6 +74,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == InterfaceSet) return;
         bool literal = ParameterSetName == LiteralPathSet;
         foreach (string file in ProviderPathResolver.Resolve(this, literal ? LiteralPath : Path, literal))
         {
@@ -72,6 +97,65 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
             MaxActiveFlows = MaxActiveFlows,
         };
         var meter = new FlowMeter(options);
+        if (ParameterSetName == InterfaceSet)
+            CaptureLive(meter);
+        else
+            ReadFiles(meter);
+        foreach (var flow in meter.Flush())
+            WriteObject(flow);
+        Summarize(meter);
+    }
+
+    private void CaptureLive(FlowMeter meter)
+    {
+        if (Duration is { } d && d <= TimeSpan.Zero)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), d, "-Duration must be positive."),
+                ErrorIds.DurationNotPositive, ErrorCategory.InvalidArgument, d));
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
+        if (Duration is { } duration) until.CancelAfter(duration);
+        ICaptureSource source;
+        try
+        {
+            source = LiveCaptureSource.Open(Interface, CaptureFilter, SnapLength, cancel: until.Token);
+        }
+        catch (CaptureDeviceException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.LiveCaptureFailed, ErrorCategory.OpenError, Interface)
+            {
+                ErrorDetails = new ErrorDetails(ex.Message + " " + AvailableInterfaces()),
+            });
+            return;
+        }
+        if (PacketCount > 0) source = new PacketLimitSource(source, PacketCount);
+        WriteVerbose($"Capturing on {Interface}" + (string.IsNullOrWhiteSpace(CaptureFilter) ? "" : $" with filter '{CaptureFilter}'")
+            + (Duration is { } dv ? $" for {dv}" : "") + (PacketCount > 0 ? $", at most {PacketCount:N0} packets" : "") + ".");
+        var progress = new ThrottledProgress(this, 1, $"Capturing on {Interface}");
+        using (source)
+        {
+            void Tick() => progress.Report($"{meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", -1, -1);
+            foreach (var flow in meter.Read(source, until.Token, Tick))
+                WriteObject(flow);
+        }
+        progress.Complete();
+        ThrowIfStopping();
+    }
+
+    private static string AvailableInterfaces()
+    {
+        try
+        {
+            var names = new List<string>();
+            foreach (var (name, _) in LiveCaptureSource.ListInterfaces()) names.Add(name);
+            return names.Count == 0 ? "libpcap lists no interfaces (capturing usually needs root or CAP_NET_RAW)." : "Interfaces: " + string.Join(", ", names) + ".";
+        }
+        catch (CaptureDeviceException)
+        {
+            return string.Empty;
+        }
+    }
+
+    private void ReadFiles(FlowMeter meter)
+    {
         var progress = new ThrottledProgress(this, 1, "Converting captures to flows");
         var ordered = OrderByFirstPacket(_files);
         long total = 0;
@@ -87,11 +171,11 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
             try
             {
                 source = CaptureFileReader.Open(file);
-                foreach (var flow in meter.Read(source, CancelToken))
-                {
+                var open = source;
+                string name = System.IO.Path.GetFileName(file);
+                void Tick() => progress.Report($"{name}: {meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", doneBefore + open.Position, total);
+                foreach (var flow in meter.Read(source, CancelToken, Tick))
                     WriteObject(flow);
-                    progress.Report($"{System.IO.Path.GetFileName(file)}: {meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", doneBefore + source.Position, total);
-                }
             }
             catch (FlowDataException ex)
             {
@@ -116,10 +200,11 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
             WriteVerbose($"{file}: {meter.Table.Counters.FlowsExported - flowsBefore:N0} flows ended while reading; {meter.Table.ActiveFlows:N0} still active.");
         }
 
-        foreach (var flow in meter.Flush())
-            WriteObject(flow);
         progress.Complete();
+    }
 
+    private void Summarize(FlowMeter meter)
+    {
         var c = meter.Table.Counters;
         var d = meter.DecodeCounts;
         WriteVerbose($"Packets {d.Total:N0}: {d.Decoded:N0} IP, {d.NotIp:N0} not IP, {d.Truncated:N0} truncated, {d.Malformed:N0} malformed, {d.UnsupportedLinkType:N0} on unsupported link types.");

@@ -30,6 +30,9 @@ public static class ErrorIds
     /// <summary>A live capture could not be started (no libpcap, no such interface, no permission).</summary>
     public const string LiveCaptureFailed = "LiveCaptureFailed";
 
+    /// <summary>Convert-PcapToFlow -Duration was zero or negative.</summary>
+    public const string DurationNotPositive = "DurationNotPositive";
+
     /// <summary>An output file exists and -Force was not given.</summary>
     public const string OutputExists = "OutputExists";
 

@@ -11,7 +11,7 @@ internal sealed class ThrottledProgress
 {
     private static readonly long Interval = Stopwatch.Frequency / 4;
     private readonly Cmdlet _cmdlet;
-    private readonly ProgressRecord _record;
+    private ProgressRecord _record;
     private long _lastReport;
     private bool _shown;
 
@@ -27,17 +27,23 @@ internal sealed class ThrottledProgress
         if (_shown && now - _lastReport < Interval) return;
         _lastReport = now;
         _shown = true;
-        _record.StatusDescription = status;
-        _record.PercentComplete = total > 0 ? (int)Math.Clamp(done * 100 / total, 0, 100) : -1;
-        _record.RecordType = ProgressRecordType.Processing;
+        // A new record each time: hosts and Streams.Progress keep the instances they are given.
+        _record = new ProgressRecord(_record.ActivityId, _record.Activity, status)
+        {
+            PercentComplete = total > 0 ? (int)Math.Clamp(done * 100 / total, 0, 100) : -1,
+            RecordType = ProgressRecordType.Processing,
+        };
         _cmdlet.WriteProgress(_record);
     }
 
     public void Complete()
     {
         if (!_shown) return;
-        _record.RecordType = ProgressRecordType.Completed;
-        _record.PercentComplete = 100;
+        _record = new ProgressRecord(_record.ActivityId, _record.Activity, "Done")
+        {
+            PercentComplete = 100,
+            RecordType = ProgressRecordType.Completed,
+        };
         _cmdlet.WriteProgress(_record);
         _shown = false;
     }

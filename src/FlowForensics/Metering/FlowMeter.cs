@@ -16,6 +16,9 @@ public sealed class FlowMeter
         Table = new FlowTable(options);
     }
 
+    /// <summary>Packets between cancellation checks and progress ticks.</summary>
+    public const int TickInterval = 4096;
+
     public FlowTable Table { get; }
 
     /// <summary>Packets by how decoding went.</summary>
@@ -24,18 +27,20 @@ public sealed class FlowMeter
     /// <summary>
     /// Meters every packet of <paramref name="source"/>, yielding flows as they end. When the source is damaged,
     /// the flows ended before the damage are yielded first and then the <see cref="Wire.FlowDataException"/> is thrown.
-    /// Stops quietly (flows stay in the table) when <paramref name="cancel"/> is signalled.
+    /// Stops quietly (flows stay in the table) when <paramref name="cancel"/> is signalled. <paramref name="tick"/>,
+    /// when given, is called on the reading thread every <see cref="TickInterval"/> packets (for progress).
     /// </summary>
-    public IEnumerable<FlowRecord> Read(ICaptureSource source, CancellationToken cancel = default)
+    public IEnumerable<FlowRecord> Read(ICaptureSource source, CancellationToken cancel = default, Action? tick = null)
     {
         var table = Table;
         int sinceCheck = 0;
         while (true)
         {
-            if (++sinceCheck == 4096)
+            if (++sinceCheck == TickInterval)
             {
                 sinceCheck = 0;
                 if (cancel.IsCancellationRequested) yield break;
+                tick?.Invoke();
             }
             if (!ReadOne(source, table)) break;
             while (table.TryTakeExported(out var flow)) yield return flow;
