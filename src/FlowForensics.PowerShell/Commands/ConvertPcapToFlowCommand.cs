@@ -3,6 +3,7 @@ using FlowForensics.Capture;
 using FlowForensics.Capture.Live;
 using FlowForensics.Flows;
 using FlowForensics.Metering;
+using FlowForensics.PowerShell.Completers;
 using FlowForensics.PowerShell.Infrastructure;
 using FlowForensics.Wire;
 
@@ -37,6 +38,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     /// <summary>Captures live from this interface (libpcap/Npcap name, e.g. eth0, lo, \Device\NPF_{...}).</summary>
     [Parameter(Mandatory = true, ParameterSetName = InterfaceSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CaptureInterfaceCompleter))]
     public string Interface { get; set; } = string.Empty;
 
     /// <summary>A BPF capture filter (tcpdump syntax) applied in the kernel, e.g. 'not port 22'.</summary>
