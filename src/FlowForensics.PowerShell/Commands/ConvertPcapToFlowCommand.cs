@@ -5,6 +5,8 @@ using FlowForensics.Flows;
 using FlowForensics.Metering;
 using FlowForensics.PowerShell.Completers;
 using FlowForensics.PowerShell.Infrastructure;
+using FlowForensics.Storage;
+using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -13,7 +15,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// Meters packets from capture files (pcap, pcapng, gzip-compressed) or a live interface into flow records,
 /// with nfpcapd's rules, and writes each flow to the pipeline as it ends.
 /// </summary>
-[Cmdlet(VerbsData.Convert, "PcapToFlow", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Convert, "PcapToFlow", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(FlowRecord))]
 public sealed class ConvertPcapToFlowCommand : FlowCmdlet
 {
@@ -74,6 +76,29 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     [ValidateRange(1, 100_000_000)]
     public int MaxActiveFlows { get; set; } = 1_000_000;
 
+    /// <summary>Writes the flows to nfcapd files in this directory (nfcapd.YYYYMMDDhhmm, one per -RotateEvery slot of capture time) instead of the pipeline.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>The time slot of each nfcapd file, by flow start (nfcapd -t; default 5 minutes).</summary>
+    [Parameter]
+    public TimeSpan RotateEvery { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Block compression of the nfcapd files (default LZ4, as nfcapd -z=lz4).</summary>
+    [Parameter]
+    public NfcapdCompression Compression { get; set; } = NfcapdCompression.Lz4;
+
+    /// <summary>With -OutputDirectory, also writes the flows to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>With -OutputDirectory, replaces nfcapd files that exist.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private RotatingNfcapdWriter? _output;
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == InterfaceSet) return;
@@ -99,14 +124,122 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
             MaxActiveFlows = MaxActiveFlows,
         };
         var meter = new FlowMeter(options);
-        if (ParameterSetName == InterfaceSet)
-            CaptureLive(meter);
-        else
-            ReadFiles(meter);
-        foreach (var flow in meter.Flush())
-            WriteObject(flow);
+        if (!OpenOutput()) return;
+        bool done = false;
+        try
+        {
+            if (ParameterSetName == InterfaceSet)
+                CaptureLive(meter);
+            else
+                ReadFiles(meter);
+            foreach (var flow in meter.Flush())
+                Emit(flow);
+            CompleteOutput();
+            done = true;
+        }
+        finally
+        {
+            if (!done) SaveWhatWasCollected(meter);
+        }
         Summarize(meter);
     }
+
+    /// <summary>Starts the nfcapd output, if asked for; false when -WhatIf (or a No) means there is nothing to do.</summary>
+    private bool OpenOutput()
+    {
+        if (OutputDirectory is null)
+        {
+            if (PassThru || Force || MyInvocation.BoundParameters.ContainsKey(nameof(RotateEvery)) || MyInvocation.BoundParameters.ContainsKey(nameof(Compression)))
+                WriteWarning("-PassThru, -Force, -RotateEvery and -Compression apply only with -OutputDirectory.");
+            return true;
+        }
+        if (RotateEvery < TimeSpan.FromMinutes(1) || RotateEvery > TimeSpan.FromDays(1) || TimeSpan.FromDays(1).Ticks % RotateEvery.Ticks != 0)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RotateEvery), RotateEvery,
+                "-RotateEvery must be between one minute and one day and divide a day evenly (like nfcapd -t), e.g. 00:05:00 or 01:00:00."),
+                ErrorIds.RotateEveryInvalid, ErrorCategory.InvalidArgument, RotateEvery));
+        string directory = GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+        if (!ShouldProcess(directory, $"Write flows to nfcapd files ({Compression}, one per {RotateEvery})"))
+            return PassThru;
+        try
+        {
+            _output = new RotatingNfcapdWriter(directory, RotateEvery, Compression, ident: "FlowForensics", overwrite: Force);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, directory));
+        }
+        return true;
+    }
+
+    /// <summary>A flow to the nfcapd files and/or the pipeline.</summary>
+    private void Emit(FlowRecord flow)
+    {
+        if (_output is not null)
+        {
+            try
+            {
+                _output.Accept(flow);
+            }
+            catch (OutputFileExistsException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputExists, ErrorCategory.ResourceExists, ex.Path)
+                {
+                    ErrorDetails = new ErrorDetails($"{ex.Path} exists. Use -Force to overwrite it, or another -OutputDirectory."),
+                });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
+            }
+            if (!PassThru) return;
+        }
+        WriteObject(flow);
+    }
+
+    private void CompleteOutput()
+    {
+        if (_output is null) return;
+        try
+        {
+            _output.Complete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
+        }
+        foreach (string file in _output.FilesWritten)
+            WriteVerbose($"Wrote {file}");
+        if (_output.LateFlows > 0)
+            WriteVerbose($"{_output.LateFlows:N0} flows started in a slot whose file was already closed; they went into the next open file.");
+        _output.Dispose();
+        _output = null;
+    }
+
+    /// <summary>
+    /// After Ctrl+C or a terminating error: the flows still in the table go to the nfcapd files (not the stopped
+    /// pipeline) and the files are completed, so nothing read is lost.
+    /// </summary>
+    private void SaveWhatWasCollected(FlowMeter meter)
+    {
+        if (_output is null) return;
+        try
+        {
+            foreach (var flow in meter.Flush())
+                _output.Accept(flow);
+            _output.Complete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The original stop or error is what the user sees; temporary files are removed on dispose.
+        }
+        finally
+        {
+            _output.Dispose();
+            _output = null;
+        }
+    }
+
+    protected override void DisposeResources() => _output?.Dispose();
 
     private void CaptureLive(FlowMeter meter)
     {
@@ -136,7 +269,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
         {
             void Tick() => progress.Report($"{meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", -1, -1);
             foreach (var flow in meter.Read(source, until.Token, Tick))
-                WriteObject(flow);
+                Emit(flow);
         }
         progress.Complete();
         ThrowIfStopping();
@@ -177,7 +310,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
                 string name = System.IO.Path.GetFileName(file);
                 void Tick() => progress.Report($"{name}: {meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", doneBefore + open.Position, total);
                 foreach (var flow in meter.Read(source, CancelToken, Tick))
-                    WriteObject(flow);
+                    Emit(flow);
             }
             catch (FlowDataException ex)
             {

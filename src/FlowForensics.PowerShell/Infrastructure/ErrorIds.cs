@@ -33,6 +33,9 @@ public static class ErrorIds
     /// <summary>Convert-PcapToFlow -Duration was zero or negative.</summary>
     public const string DurationNotPositive = "DurationNotPositive";
 
+    /// <summary>-RotateEvery is not a slot nfcapd could use (one minute to one day, dividing a day).</summary>
+    public const string RotateEveryInvalid = "RotateEveryInvalid";
+
     /// <summary>An output file exists and -Force was not given.</summary>
     public const string OutputExists = "OutputExists";
 

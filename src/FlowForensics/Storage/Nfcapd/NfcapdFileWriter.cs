@@ -59,7 +59,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     /// <summary>Flow records accepted so far.</summary>
     public long FlowCount { get; private set; }
 
-    /// <summary>Starts a file. Throws <see cref="IOException"/> when <paramref name="finalPath"/> exists and <paramref name="overwrite"/> is false.</summary>
+    /// <summary>Starts a file. Throws <see cref="OutputFileExistsException"/> when <paramref name="finalPath"/> exists and <paramref name="overwrite"/> is false.</summary>
     public static NfcapdFileWriter Create(string finalPath, NfcapdCompression compression = NfcapdCompression.Lz4, string? ident = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(finalPath);
@@ -69,7 +69,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
             throw new ArgumentException($"ident longer than {NfcapdLimits.MaxIdentLength} bytes (nfdump ignores longer ones)", nameof(ident));
         string full = Path.GetFullPath(finalPath);
         if (!overwrite && File.Exists(full))
-            throw new IOException($"'{full}' exists; pass overwrite to replace it.");
+            throw new OutputFileExistsException(full);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
         string temp = Path.Combine(dir, $"{Path.GetFileName(full)}.current.{Environment.ProcessId}.{Guid.NewGuid():N}");
