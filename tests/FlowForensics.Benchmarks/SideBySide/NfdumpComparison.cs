@@ -119,7 +119,7 @@ public static class NfdumpComparison
         string root = RepoRoot();
         foreach (string config in new[] { "Release", "Debug" })
         {
-            string dll = Path.Combine(root, "src", "FlowForensics.Host", "bin", config, "net10.0", "flowforensics.dll");
+            string dll = Path.Combine(root, "src", "FlowForensics.Host", "bin", config, "net10.0", "FlowForensics.Host.dll");
             if (File.Exists(dll)) return dll;
         }
         throw new FileNotFoundException("Build the console host first: dotnet build FlowForensics.sln -c Release");
