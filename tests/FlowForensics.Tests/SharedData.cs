@@ -7,14 +7,13 @@ namespace FlowForensics.Tests;
 /// </summary>
 internal static class SharedData
 {
-    private static readonly Lazy<string> RepoRootPath = new(LocateRepo);
     private static readonly Lazy<string> RootPath = new(Locate);
 
     /// <summary>The shared data folder.</summary>
     public static string Root => RootPath.Value;
 
     /// <summary>The repository root (the directory holding FlowForensics.sln).</summary>
-    public static string RepoRoot => RepoRootPath.Value;
+    public static string RepoRoot => PesterHost.RepoPaths.Root;
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
@@ -24,15 +23,6 @@ internal static class SharedData
         var files = Directory.GetFiles(Path(relativeDir), searchPattern, option);
         Array.Sort(files, StringComparer.Ordinal);
         return files;
-    }
-
-    private static string LocateRepo()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "FlowForensics.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"FlowForensics.sln not found above {AppContext.BaseDirectory}: cannot locate the shared test data.");
     }
 
     private static string Locate()
