@@ -30,7 +30,7 @@ public sealed class ScenarioGeneratorTests
         static byte[] Pcap()
         {
             using var ms = new MemoryStream();
-            new ScenarioGenerator(Scenarios.AllKinds(7)).Generate(new TestPcapWriter(ms, 65535));
+            new ScenarioGenerator(Scenarios.AllKinds(7)).WritePcap(ms, 65535);
             return System.Security.Cryptography.SHA256.HashData(ms.ToArray());
         }
         Assert.Equal(Convert.ToHexString(Pcap()), Convert.ToHexString(Pcap()));
