@@ -136,6 +136,26 @@ public sealed class ScenarioGeneratorTests
         Assert.True(longRun.PeakActiveScripts < 2_000, $"peak {longRun.PeakActiveScripts}");
     }
 
+    [Theory]
+    [InlineData(300_000)]
+    [InlineData(1_000_000)]
+    public void HuntBenchmarkComesCloseToTheRequestedPacketCount(long packets)
+    {
+        var options = ScenarioPresets.HuntBenchmark(packets, 1);
+        var truth = new ScenarioGenerator(options).Generate(new CountingSink());
+        Assert.InRange(truth.Packets, packets * 0.9, packets * 1.1);
+        Assert.True(truth.BackgroundPackets > truth.Packets / 2, $"background {truth.BackgroundPackets} of {truth.Packets}");
+        foreach (var b in truth.Behaviours)
+            Assert.True(b.Packets > 0, b.Label + " emitted nothing");
+    }
+
+    private sealed class CountingSink : IFrameSink
+    {
+        public void Write(DateTime timestampUtc, ReadOnlySpan<byte> frame)
+        {
+        }
+    }
+
     [Fact]
     public void LiveHeapIsBoundedDuringALargeGeneration()
     {
