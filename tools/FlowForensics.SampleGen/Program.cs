@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FlowForensics.SampleGen;
 using FlowForensics.Synthesis;
 
 // dotnet run --project tools/FlowForensics.SampleGen -- --preset demo --out module/Samples/demo.pcap [--truth FILE] [--seed 1]
@@ -43,7 +42,7 @@ ScenarioOptions options = preset switch
                                                     duration is { } d ? TimeSpan.FromSeconds(d) : null),
     _ => throw new ArgumentException($"Unknown preset '{preset}' (demo, hunt)."),
 };
-int snap = snapLength ?? (preset == "demo" ? ScenarioPresets.DemoSnapLength : 262_144);
+int snap = snapLength ?? (preset == "demo" ? ScenarioPresets.DemoSnapLength : PcapFrameSink.FullSnapLength);
 
 string full = Path.GetFullPath(output);
 Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -52,7 +51,7 @@ var clock = Stopwatch.StartNew();
 ScenarioTruth truth;
 using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
 {
-    truth = new ScenarioGenerator(options).Generate(new SimplePcapWriter(stream, snap));
+    truth = new ScenarioGenerator(options).WritePcap(stream, snap);
 }
 File.Move(temp, full, overwrite: true);
 clock.Stop();

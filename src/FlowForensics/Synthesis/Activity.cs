@@ -61,6 +61,16 @@ internal sealed class Activity
         TcpWith(c, fromClient, flags, payload);
     }
 
+    /// <summary>A TCP segment carrying bytes [<paramref name="offset"/>, +<paramref name="payloadLength"/>) of
+    /// <paramref name="flight"/>: random bytes framed as its application protocol (same random draws as <see cref="Tcp"/>).</summary>
+    public void TcpFramed(Connection c, bool fromClient, TcpFlags flags, int payloadLength, in Flight flight, long offset)
+    {
+        var payload = World.Scratch.AsSpan(0, payloadLength);
+        World.Payload(Rng, payloadLength).CopyTo(payload);
+        AppFraming.Apply(payload, offset, flight);
+        TcpWith(c, fromClient, flags, payload);
+    }
+
     public void TcpWith(Connection c, bool fromClient, TcpFlags flags, ReadOnlySpan<byte> payload)
     {
         uint seq = fromClient ? c.ClientSeq : c.ServerSeq;

@@ -79,4 +79,12 @@ public sealed class ScenarioGenerator
         scheduler.Run(sink, end, _options.StartUtc, truth, cancellationToken);
         return truth;
     }
+
+    /// <summary>Writes the capture as a classic pcap file to <paramref name="stream"/> (left open) and returns the ground truth.</summary>
+    public ScenarioTruth WritePcap(Stream stream, int snapLength = PcapFrameSink.FullSnapLength, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var sink = new PcapFrameSink(stream, snapLength);
+        return Generate(sink, cancellationToken);
+    }
 }

@@ -24,6 +24,8 @@ internal static class Scripts
         a.Tcp(c, true, TcpFlags.Ack);
         yield return t;
         long last = t;
+        var app = AppFraming.For(c.ServerPort);
+        string host = app == AppProtocol.None ? "" : AppFraming.HostOf(c.Server);
         for (int round = 0; round < Math.Max(1, s.Rounds); round++)
         {
             long up = round == 0 && s.BulkUp > 0 ? s.BulkUp : rng.Next(s.UpMin, Math.Max(s.UpMin, s.UpMax) + 1);
@@ -38,12 +40,19 @@ internal static class Scripts
                     continue;
                 t = Math.Max(t + (fromClient ? 20 + rng.Next(100) : s.Rtt / 2 + rng.Next(500)), last);
                 int segment = 0;
+                var flight = AppFraming.Plan(app, fromClient, round == 0, bytes, host);
+                long sent = 0;
                 while (bytes > 0)
                 {
                     int n = (int)Math.Min(c.Mss, bytes);
                     bytes -= n;
                     bool final = bytes == 0;
-                    a.Tcp(c, fromClient, final ? TcpFlags.Psh | TcpFlags.Ack : TcpFlags.Ack, n);
+                    var flags = final ? TcpFlags.Psh | TcpFlags.Ack : TcpFlags.Ack;
+                    if (app == AppProtocol.None)
+                        a.Tcp(c, fromClient, flags, n);
+                    else
+                        a.TcpFramed(c, fromClient, flags, n, flight, sent);
+                    sent += n;
                     yield return t;
                     last = t;
                     if ((++segment & 1) == 0 || final)

@@ -23,7 +23,8 @@ public sealed class FrameCraftingTests
     {
         var buffer = new byte[64];
         int n = DnsWire.WriteName(buffer, "www.example.com");
-        Assert.Equal("03www07example03com00", Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+        // RFC 1035 §3.1: each label is a length octet followed by its ASCII octets ("www" = 77 77 77), then the root's 00.
+        Assert.Equal("03777777076578616d706c6503636f6d00", Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
         Assert.Throws<ArgumentException>(() => DnsWire.WriteName(new byte[128], new string('a', 64) + ".test"));
         Assert.Throws<ArgumentException>(() => DnsWire.WriteName(new byte[128], "a..test"));
     }

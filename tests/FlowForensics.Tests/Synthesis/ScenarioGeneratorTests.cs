@@ -30,7 +30,7 @@ public sealed class ScenarioGeneratorTests
         static byte[] Pcap()
         {
             using var ms = new MemoryStream();
-            new ScenarioGenerator(Scenarios.AllKinds(7)).Generate(new TestPcapWriter(ms, 65535));
+            new ScenarioGenerator(Scenarios.AllKinds(7)).WritePcap(ms, 65535);
             return System.Security.Cryptography.SHA256.HashData(ms.ToArray());
         }
         Assert.Equal(Convert.ToHexString(Pcap()), Convert.ToHexString(Pcap()));
@@ -134,6 +134,26 @@ public sealed class ScenarioGeneratorTests
         var longRun = Run(TimeSpan.FromMinutes(120));
         Assert.True(longRun.Packets > shortRun.Packets * 0.8, $"{longRun.Packets} vs {shortRun.Packets}");
         Assert.True(longRun.PeakActiveScripts < 2_000, $"peak {longRun.PeakActiveScripts}");
+    }
+
+    [Theory]
+    [InlineData(300_000)]
+    [InlineData(1_000_000)]
+    public void HuntBenchmarkComesCloseToTheRequestedPacketCount(long packets)
+    {
+        var options = ScenarioPresets.HuntBenchmark(packets, 1);
+        var truth = new ScenarioGenerator(options).Generate(new CountingSink());
+        Assert.InRange(truth.Packets, packets * 0.9, packets * 1.1);
+        Assert.True(truth.BackgroundPackets > truth.Packets / 2, $"background {truth.BackgroundPackets} of {truth.Packets}");
+        foreach (var b in truth.Behaviours)
+            Assert.True(b.Packets > 0, b.Label + " emitted nothing");
+    }
+
+    private sealed class CountingSink : IFrameSink
+    {
+        public void Write(DateTime timestampUtc, ReadOnlySpan<byte> frame)
+        {
+        }
     }
 
     [Fact]

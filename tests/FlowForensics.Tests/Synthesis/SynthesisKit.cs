@@ -13,39 +13,6 @@ internal sealed class FrameRecorder : IFrameSink
     public void Write(DateTime timestampUtc, ReadOnlySpan<byte> frame) => Frames.Add((timestampUtc, frame.ToArray()));
 }
 
-/// <summary>Test-only classic pcap writer (LE, µs, Ethernet) so the real tcpdump can read what we generate.</summary>
-internal sealed class TestPcapWriter : IFrameSink
-{
-    private readonly Stream _stream;
-    private readonly int _snap;
-    private readonly byte[] _record = new byte[16];
-
-    public TestPcapWriter(Stream stream, int snapLength)
-    {
-        _stream = stream;
-        _snap = snapLength;
-        var h = new byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(h, 0xA1B2C3D4);
-        BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(4), 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(6), 4);
-        BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(16), snapLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(20), 1);
-        stream.Write(h);
-    }
-
-    public void Write(DateTime timestampUtc, ReadOnlySpan<byte> frame)
-    {
-        long us = (timestampUtc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
-        int n = Math.Min(_snap, frame.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(_record, (uint)(us / 1_000_000));
-        BinaryPrimitives.WriteUInt32LittleEndian(_record.AsSpan(4), (uint)(us % 1_000_000));
-        BinaryPrimitives.WriteInt32LittleEndian(_record.AsSpan(8), n);
-        BinaryPrimitives.WriteInt32LittleEndian(_record.AsSpan(12), frame.Length);
-        _stream.Write(_record);
-        _stream.Write(frame[..n]);
-    }
-}
-
 /// <summary>Counts frames and hashes them, in constant memory.</summary>
 internal sealed class HashingSink : IFrameSink, IDisposable
 {
