@@ -114,7 +114,7 @@ public sealed class CmdletHelpTests
         try
         {
             using PsSession s = PsSession.WithModule();
-            s.Invoke($"Set-Location -LiteralPath '{work}'");
+            s.Runspace.SessionStateProxy.Path.SetLocation(work);   // Set-Location is not in the hosted engine
             s.Invoke(example.Code);
             Assert.True(s.Errors.Count == 0 && !s.HadErrors,
                 $"{cmdlet} {example.Title} failed:\n{example.Code}\n{string.Join("\n", s.Errors.Select(e => e.ToString()))}");
