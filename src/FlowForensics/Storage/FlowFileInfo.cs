@@ -32,6 +32,9 @@ public sealed class FlowFileInfo
     /// <summary>The writing program's version, e.g. "1.7.1" (empty when the header has none).</summary>
     public string NfdumpVersion { get; init; } = "";
 
+    /// <summary>The header's version word as stored (nfdump -v prints it in hex: 1070100 for Debian's 1.7.1, f1070800 for a 1.7.8 git build).</summary>
+    public uint NfdumpVersionWord { get; init; }
+
     /// <summary>The writing program as the header names it (nfdump 1.7.2+; "unknown" for 1.7.1 files, which do not say).</summary>
     public string Creator { get; init; } = "";
     public string Ident { get; init; } = "";
@@ -113,6 +116,7 @@ public sealed class FlowFileInfo
         Compression = n.Compression,
         Created = n.Created,
         NfdumpVersion = VersionText(n.NfdumpVersion),
+        NfdumpVersionWord = n.NfdumpVersion,
         Creator = n.Layout == 1 ? "" : CreatorName(n.Creator),
         Ident = n.Ident,
         BlockCount = n.BlockCount,
