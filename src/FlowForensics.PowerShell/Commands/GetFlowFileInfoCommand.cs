@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.PowerShell.Infrastructure;
 using FlowForensics.Storage;
-using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -53,7 +52,7 @@ public sealed class GetFlowFileInfoCommand : FlowCmdlet
                 WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, path));
                 continue;
             }
-            GetFlowRecordCommand.ReportSkipped(this, set, explicitFiles);
+            FlowFileErrors.ReportSkipped(this, set, explicitFiles);
             foreach (string file in set.Files)
             {
                 ThrowIfStopping();
@@ -66,7 +65,7 @@ public sealed class GetFlowFileInfoCommand : FlowCmdlet
                 }
                 catch (FlowDataException ex)
                 {
-                    WriteError(ex.Offset == 0 ? GetFlowRecordCommand.NotAFlowFile(file) : GetFlowRecordCommand.CorruptFile(ex));
+                    WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, flowsWritten: false));
                     continue;
                 }
                 catch (OperationCanceledException)

@@ -3,7 +3,6 @@ using FlowForensics.Flows;
 using FlowForensics.PowerShell.Infrastructure;
 using FlowForensics.Query;
 using FlowForensics.Storage;
-using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -101,7 +100,7 @@ public sealed class GetFlowRecordCommand : FlowCmdlet
             WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, ex is FileNotFoundException f ? f.FileName : null));
             return;
         }
-        ReportSkipped(this, set, _explicitFiles);
+        FlowFileErrors.ReportSkipped(this, set, _explicitFiles);
         var files = set.Files;
         WriteVerbose($"{files.Count} flow file(s), {set.TotalBytes:N0} bytes, to read for window {_window}" +
                      (_filter is null ? "" : $" with filter '{_filter.Text}'") + (OrderBy == OrderStart ? ", ordered by start time." : "."));
@@ -151,51 +150,5 @@ public sealed class GetFlowRecordCommand : FlowCmdlet
             WriteWarning($"{set.OrderViolations:N0} flows were out of start order within their file by more than the reorder buffer of {FlowFileSet.DefaultReorderCapacity:N0} records; they were written late, not dropped.");
     }
 
-    private void OnFileError(FlowDataException ex) => WriteError(CorruptFile(ex));
-
-    internal static ErrorRecord CorruptFile(FlowDataException ex) =>
-        new(ex, ErrorIds.FlowFileCorrupt, ErrorCategory.InvalidData, ex.DataSource)
-        {
-            ErrorDetails = new ErrorDetails($"{ex.DataSource}: {ex.Reason} at byte {ex.Offset}; the flows before the damage were written."),
-        };
-
-    /// <summary>
-    /// Files that were named explicitly but are not nfcapd files are non-terminating errors (FlowFileUnsupported);
-    /// everything else that was skipped (other files in a folder, files outside the window) is said with -Verbose.
-    /// </summary>
-    internal static void ReportSkipped(Cmdlet cmdlet, FlowFileSet set, HashSet<string> explicitFiles)
-    {
-        foreach (var skipped in set.Skipped)
-        {
-            if (explicitFiles.Contains(skipped.Path) && set.NotFlowFiles.Contains(skipped.Path))
-                cmdlet.WriteError(NotAFlowFile(skipped.Path));
-            else
-                cmdlet.WriteVerbose($"Skipped {skipped.Path}: {skipped.Reason}.");
-        }
-    }
-
-    /// <summary>The error for a file that is not nfcapd, with the reader's reason (magic, layout) when it has one.</summary>
-    internal static ErrorRecord NotAFlowFile(string path)
-    {
-        string reason = "not an nfcapd file";
-        Exception cause;
-        try
-        {
-            using var reader = NfcapdFileReader.Open(path);
-            cause = new FlowDataException(path, 0, reason);
-        }
-        catch (FlowDataException ex)
-        {
-            cause = ex;
-            reason = ex.Reason;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, path);
-        }
-        return new ErrorRecord(cause, ErrorIds.FlowFileUnsupported, ErrorCategory.InvalidData, path)
-        {
-            ErrorDetails = new ErrorDetails($"{path}: {reason}; it was not read (flow files are nfdump's nfcapd files, layout 1 or 2)."),
-        };
-    }
+    private void OnFileError(FlowDataException ex) => WriteError(FlowFileErrors.Corrupt(ex));
 }

@@ -128,5 +128,4 @@ internal static class CmdletKit
         return n;
     }
 
-    public static FlowFileSet Set(params string[] paths) => new(paths);
 }
