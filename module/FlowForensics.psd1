@@ -8,10 +8,12 @@
     Copyright            = '(c) FlowForensics contributors'
     Description          = 'Network-flow forensics for incident responders: pcap and nfdump flow files to typed flow records, nfdump filters, top-N statistics and hunts for beaconing, exfiltration, scans and lateral movement.'
     PowerShellVersion    = '7.4'
-    FormatsToProcess     = @('FlowForensics.format.ps1xml', 'FlowForensics.Analysis.format.ps1xml')
+    FormatsToProcess     = @('FlowForensics.format.ps1xml', 'FlowForensics.Analysis.format.ps1xml', 'FlowForensics.Storage.format.ps1xml')
     TypesToProcess       = @('FlowForensics.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-PcapToFlow'
+        'Get-FlowFileInfo'
+        'Get-FlowRecord'
         'Measure-FlowTopN'
     )
     FunctionsToExport    = @()

@@ -47,4 +47,10 @@ public static class ErrorIds
 
     /// <summary>A Measure-FlowTopN -Property value is not supported, or the properties cannot be combined (e.g. -Bidirectional on a one-ended key).</summary>
     public const string TopNPropertyInvalid = "TopNPropertyInvalid";
+
+    /// <summary>A file given to a flow-file cmdlet is not an nfcapd file (wrong magic, unknown or unsupported layout).</summary>
+    public const string FlowFileUnsupported = "FlowFileUnsupported";
+
+    /// <summary>-End is before -Start.</summary>
+    public const string TimeWindowInvalid = "TimeWindowInvalid";
 }

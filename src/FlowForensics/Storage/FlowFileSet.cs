@@ -65,6 +65,12 @@ public sealed class FlowFileSet
     /// <summary>Files given or found that are not nfcapd files (by magic).</summary>
     public List<string> NotFlowFiles { get; } = new();
 
+    /// <summary>Raised (on the enumerating thread) with a file's path when a read opens it.</summary>
+    public event Action<string>? FileOpened;
+
+    /// <summary>Every file given or found that was not selected, with the reason (not nfcapd, a writer's temporary file, outside the window by name or by stat record).</summary>
+    public List<SkippedFlowFile> Skipped { get; } = new();
+
     /// <summary>Total size of the selected files (for progress).</summary>
     public long TotalBytes
     {
@@ -89,22 +95,39 @@ public sealed class FlowFileSet
     {
         if (!seen.Add(path)) return;
         string name = Path.GetFileName(path);
-        if (!explicitly && name.Contains(".current.", StringComparison.Ordinal)) return;
+        if (!explicitly && name.Contains(".current.", StringComparison.Ordinal))
+        {
+            Skipped.Add(new SkippedFlowFile(path, "a running collector's temporary file (*.current.*)"));
+            return;
+        }
         if (!NfcapdFileReader.IsNfcapdFile(path))
         {
             NotFlowFiles.Add(path);
+            Skipped.Add(new SkippedFlowFile(path, "not an nfcapd file (no nfcapd magic and layout 1 or 2)"));
             return;
         }
         DateTime? nameTime = FileRotation.TryParseFileName(name, out var t) ? t : null;
-        if (nameTime is { } nt && Window.End is { } wEnd && nt - NameTimeSlack > wEnd) return;
-        if (nameTime is { } nt2 && Window.Start is { } wStart && nt2 + NameTimeSlack < wStart) return;
+        if (nameTime is { } nt && Window.End is { } wEnd && nt - NameTimeSlack > wEnd)
+        {
+            Skipped.Add(new SkippedFlowFile(path, $"its name time {nt:o} is more than {NameTimeSlack.TotalHours:0} h after the window end {wEnd:o}"));
+            return;
+        }
+        if (nameTime is { } nt2 && Window.Start is { } wStart && nt2 + NameTimeSlack < wStart)
+        {
+            Skipped.Add(new SkippedFlowFile(path, $"its name time {nt2:o} is more than {NameTimeSlack.TotalHours:0} h before the window start {wStart:o}"));
+            return;
+        }
         DateTime? first = null, last = null;
         try
         {
             using var reader = NfcapdFileReader.Open(path);
             if (reader.Info.HasStatistics && reader.Info.FirstSeen is { } f && reader.Info.LastSeen is { } l && reader.Info.Flows > 0)
             {
-                if (!Window.IsUnbounded && !Window.Overlaps(f, l)) return;
+                if (!Window.IsUnbounded && !Window.Overlaps(f, l))
+                {
+                    Skipped.Add(new SkippedFlowFile(path, $"its flows ({f:o} .. {l:o}, stat record) lie outside the window {Window}"));
+                    return;
+                }
                 first = f;
                 last = l;
             }
@@ -132,6 +155,7 @@ public sealed class FlowFileSet
             try
             {
                 if (!TryOpen(entry.Path, onFileError, out reader)) continue;
+                FileOpened?.Invoke(entry.Path);
                 var r = reader!;
                 _bytesOpen = () => r.Position;
                 using var e = reader!.ReadFlows(cancel).GetEnumerator();
@@ -221,6 +245,7 @@ public sealed class FlowFileSet
                 {
                     var (entry, seq) = pending[next++];
                     if (!TryOpen(entry.Path, onFileError, out var reader)) { _bytesDone += entry.Length; continue; }
+                    FileOpened?.Invoke(entry.Path);
                     var source = new OrderedSource(reader!, entry.Length, seq, reorderCapacity, onFileError, cancel);
                     open.Add(source);
                     if (source.Fill()) heap.Enqueue(source, (source.HeadTicks, seq));
@@ -309,3 +334,6 @@ public sealed class FlowFileSet
         }
     }
 }
+
+/// <summary>A file a <see cref="FlowFileSet"/> was given or found but did not select, and why.</summary>
+public sealed record SkippedFlowFile(string Path, string Reason);
