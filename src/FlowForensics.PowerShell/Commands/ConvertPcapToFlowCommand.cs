@@ -97,7 +97,14 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Only flows matching this nfdump filter are written (to the pipeline and to -OutputDirectory).</summary>
+    [Parameter]
+    public string? Filter { get; set; }
+
     private RotatingNfcapdWriter? _output;
+    private Query.CompiledFilter? _filter;
+
+    protected override void BeginProcessing() => _filter = FlowFilterArgument.Compile(this, Filter);
 
     protected override void ProcessRecord()
     {
@@ -174,6 +181,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     /// <summary>A flow to the nfcapd files and/or the pipeline.</summary>
     private void Emit(FlowRecord flow)
     {
+        if (_filter is not null && !_filter.Matches(flow)) return;
         if (_output is not null)
         {
             try

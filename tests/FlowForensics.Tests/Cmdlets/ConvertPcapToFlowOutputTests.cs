@@ -111,6 +111,40 @@ public sealed class ConvertPcapToFlowOutputTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir));
     }
 
+    [Theory]
+    [InlineData("proto tcp and dst port 80")]
+    [InlineData("src net 172.16.0.0/12 and not proto icmp")]
+    [InlineData("packets > 3 or flags R")]
+    [InlineData("port in [53 443] or bytes < 100")]
+    public void Filter_passes_the_flows_nfdump_selects_with_the_same_filter(string filter)
+    {
+        using PsSession s = PsSession.WithModule();
+        s.SetVariable("capture", Capture("http_espn.pcapng"));
+        s.SetVariable("out", _dir);
+        s.SetVariable("filter", filter);
+        s.Invoke("Convert-PcapToFlow -LiteralPath $capture -OutputDirectory $out");
+        FlowRecord[] ours = [.. s.Invoke("Convert-PcapToFlow -LiteralPath $capture -Filter $filter").Select(o => (FlowRecord)o.BaseObject)];
+        Assert.Empty(s.Errors);
+
+        string text = NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-R", _dir, "-q", "-N", "-o", "fmt:%ts|%sa|%da|%sp|%dp|%pr|%ipkt|%ibyt", filter]);
+        string[] theirs = [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains('|'))
+            .Select(l => string.Join('|', l.Split('|').Select(f => f.Trim()))).Order(StringComparer.Ordinal)];
+        Assert.NotEmpty(theirs);
+        Assert.Equal(theirs, ours.Select(f => $"{Ms(f.Start):yyyy-MM-dd HH:mm:ss.fff}|{f.SrcAddr}|{f.DstAddr}|{f.SrcPort}|{f.DstPort}|{f.Protocol}|{f.Packets}|{f.Bytes}")
+            .Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_filter_syntax_error_stops_before_reading_and_points_at_the_column()
+    {
+        using PsSession s = PsSession.WithModule();
+        s.SetVariable("capture", Capture("http_espn.pcapng"));
+        Assert.Empty(s.Invoke("Convert-PcapToFlow -LiteralPath $capture -Filter 'proto tcp and dst prot 80'"));
+        ErrorRecord error = Assert.Single(s.Errors);
+        Assert.StartsWith("FilterSyntax,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("^", error.ErrorDetails.Message, StringComparison.Ordinal);
+    }
+
     private static DateTime Ms(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
     private static string Key(FlowRecord f) =>
