@@ -208,7 +208,7 @@ public sealed class FlowFileSetTests : IDisposable
         }
         Assert.Empty(Directory.GetFiles(_dir));
         using (var w = NfcapdFileWriter.Create(path)) w.Complete();
-        Assert.Throws<IOException>(() => NfcapdFileWriter.Create(path));
+        Assert.Equal(Path.GetFullPath(path), Assert.Throws<OutputFileExistsException>(() => NfcapdFileWriter.Create(path)).Path);
         using (var w = NfcapdFileWriter.Create(path, overwrite: true)) w.Complete();
         Assert.Single(Directory.GetFiles(_dir));
         Assert.Equal("0", NfdumpTool.RunChecked(NfdumpTool.Nfdump, ["-r", path, "-I"]).Split('\n').First(l => l.StartsWith("Flows:", StringComparison.Ordinal)).Split(':')[1].Trim());
