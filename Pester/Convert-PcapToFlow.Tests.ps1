@@ -140,4 +140,40 @@ Describe 'Convert-PcapToFlow' {
             $full[0].ToString() | Should -Match 'MaxActiveFlows'
         }
     }
+
+    Context 'filters, flow files and the demo' {
+        BeforeAll {
+            $demo = [IO.Path]::Combine((Get-Module FlowForensics).ModuleBase, 'Samples', 'demo.pcap')
+        }
+
+        It 'keeps only the flows an nfdump filter selects' {
+            $all = @(Convert-PcapToFlow -Path $espn)
+            $web = @(Convert-PcapToFlow -Path $espn -Filter 'proto tcp and dst port 80')
+            $web.Count | Should -Be @($all.Where({ $_.Protocol -eq 6 -and $_.DstPort -eq 80 })).Count
+            $web.Count | Should -BeGreaterThan 0
+        }
+
+        It 'stops with FilterSyntax before reading when the filter is wrong' {
+            { Convert-PcapToFlow -Path $espn -Filter 'dst prot 80' -ErrorAction Stop } |
+                Should -Throw -ErrorId "FilterSyntax,$fullId"
+        }
+
+        It 'writes nfcapd files that Get-FlowRecord reads back as the same flows' {
+            $out = [IO.Path]::Combine($TestDrive, 'flows')
+            $piped = @(Convert-PcapToFlow -Path $espn -OutputDirectory $out -PassThru)
+            $read = @(Get-FlowRecord -Path $out)
+            $read.Count | Should -Be $piped.Count
+            [Linq.Enumerable]::Sum([long[]]$read.Bytes) | Should -Be ([Linq.Enumerable]::Sum([long[]]$piped.Bytes))
+            { Convert-PcapToFlow -Path $espn -OutputDirectory $out -ErrorAction Stop } |
+                Should -Throw -ErrorId "OutputExists,$fullId"
+        }
+
+        It 'shows the exfiltration planted in the demo as its largest flow' {
+            $flows = @(Convert-PcapToFlow -Path $demo)
+            $largest = $flows[0]
+            foreach ($f in $flows) { if ($f.Bytes -gt $largest.Bytes) { $largest = $f } }
+            $largest.DstPort | Should -Be 4444
+            $largest.Bytes | Should -BeGreaterThan 3000000
+        }
+    }
 }
