@@ -177,7 +177,8 @@ public sealed class FlowTable
             Counters.SinglePacketFlows++;
             Export(slot);
         }
-        else if (p.Protocol == IpProtocolNames.Tcp && (p.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0 && !_entries[slot].Closing)
+        else if (p.Protocol == IpProtocolNames.Tcp && (p.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0 && !_entries[slot].Closing
+            && _options.TcpFinRstEndsFlow)
         {
             _entries[slot].Closing = true;
             _closing.Enqueue((slot, _entries[slot].Generation));

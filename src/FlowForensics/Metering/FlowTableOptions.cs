@@ -30,6 +30,13 @@ public sealed record FlowTableOptions
     /// <summary>nfpcapd exports every DNS (UDP port 53) packet as its own flow; false keeps DNS flows like any UDP flow.</summary>
     public bool DnsPacketPerFlow { get; init; } = true;
 
+    /// <summary>
+    /// A TCP FIN or RST ends the flow at the next sweep (the rest of the close joins it; a new SYN on the same
+    /// 5-tuple starts a new flow at once). False reproduces Debian's nfpcapd 1.7.1, which ends TCP flows only by
+    /// timeouts, so a reused 5-tuple within the inactive timeout joins the old flow.
+    /// </summary>
+    public bool TcpFinRstEndsFlow { get; init; } = true;
+
     internal void Validate()
     {
         if (ActiveTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ActiveTimeout), "must be positive");
