@@ -169,7 +169,6 @@ public sealed class FlowTable
             Append(slot);
             _byFirstSeen.Enqueue((slot, generation));
             Counters.FlowsCreated++;
-            if (_index.Count > Counters.PeakActiveFlows) Counters.PeakActiveFlows = _index.Count;
         }
 
         if (singlePacket)
@@ -189,6 +188,8 @@ public sealed class FlowTable
             Counters.Evicted++;
             Export(_lruHead);
         }
+        // After any eviction, so the peak never reads above the bound (the table holds one more only transiently).
+        if (_index.Count > Counters.PeakActiveFlows) Counters.PeakActiveFlows = _index.Count;
     }
 
     private void Sweep(long now)
