@@ -13,8 +13,10 @@ public sealed record FlowTableOptions
     public TimeSpan InactiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How often, in packet time, the table looks for expired flows (nfpcapd's EXPIREINTERVALL, 10 s).
-    /// Flow boundaries therefore fall where nfpcapd puts them (a flow with a packet every 10 s is cut at 310 s).
+    /// How often, in packet time, the table looks for expired flows (nfpcapd's EXPIREINTERVALL, 10 s), after the
+    /// packet that moved the clock: a flow with a packet every 10 s is cut at 310 s, as nfpcapd cuts it. Debian's
+    /// 1.7.1 was observed sweeping about every 12 whole seconds, so boundaries within one sweep of a timeout can
+    /// differ from it (docs/metering.md, "Where we differ from nfpcapd").
     /// </summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -105,9 +105,10 @@ internal static class MeteringDifferential
         var order = new List<ModelDatagram>();
         using (var source = CaptureFileReader.Open(capture))
         {
-            while (TryDecodeNext(source, out var outcome, out var p))
+            while (TryDecodeNext(source, out var outcome, out var p, out var time))
             {
                 if (outcome != DecodeOutcome.Decoded) continue;
+                facts.PacketTimesMs.Add(ToMs(time));
                 string src = p.Src.ToIPAddress()!.ToString(), dst = p.Dst.ToIPAddress()!.ToString();
                 bool extensionHeaders = p.IPVersion == 6 && p.IpHeaderLength > 40;
                 if (extensionHeaders)
@@ -138,6 +139,7 @@ internal static class MeteringDifferential
                 d.Complete = d.HasFirst && d.Total > 0 && Array.IndexOf(d.Covered, false) >= d.Total;
             }
         }
+        facts.PacketTimesMs.Sort();
         foreach (var d in order)
         {
             int covered = 0;
@@ -167,14 +169,16 @@ internal static class MeteringDifferential
     }
 
     // Not an iterator: the captured packet is a ref struct.
-    private static bool TryDecodeNext(ICaptureSource source, out DecodeOutcome outcome, out DecodedPacket packet)
+    private static bool TryDecodeNext(ICaptureSource source, out DecodeOutcome outcome, out DecodedPacket packet, out DateTime time)
     {
         if (!source.TryReadPacket(out var captured))
         {
             outcome = default;
             packet = default;
+            time = default;
             return false;
         }
+        time = captured.Timestamp;
         outcome = PacketDecoder.Decode(captured.LinkType, captured.Data, out packet);
         return true;
     }
@@ -222,4 +226,16 @@ internal sealed class CaptureFacts
 
     /// <summary>Reassembled (complete) fragmented ICMP datagrams.</summary>
     public int CompleteIcmpDatagrams { get; set; }
+
+    /// <summary>The time of every decoded packet (ms since the epoch), sorted: when packet time moved, so when a sweep could run.</summary>
+    public List<long> PacketTimesMs { get; } = [];
+
+    /// <summary>The first packet time at or after <paramref name="ms"/>; long.MaxValue when the capture ends before.</summary>
+    public long FirstPacketAtOrAfter(long ms)
+    {
+        int i = PacketTimesMs.BinarySearch(ms);
+        if (i < 0) i = ~i;
+        else while (i > 0 && PacketTimesMs[i - 1] == ms) i--;
+        return i < PacketTimesMs.Count ? PacketTimesMs[i] : long.MaxValue;
+    }
 }
