@@ -34,7 +34,10 @@ internal sealed class FragmentTracker
     /// </summary>
     public bool Add(long ticks, in DecodedPacket fragment, out CompletedDatagram completed)
     {
-        var key = new FragmentKey(fragment.Src, fragment.Dst, fragment.FragmentId, fragment.Protocol);
+        // IPv4 identifies a datagram by source, destination, id and protocol (RFC 791); IPv6 by source, destination
+        // and id (RFC 8200): its later fragments name the header after the fragment header, not the transport.
+        byte protocol = fragment.IPVersion == 6 ? (byte)0 : fragment.Protocol;
+        var key = new FragmentKey(fragment.Src, fragment.Dst, fragment.FragmentId, protocol);
         if (!_pending.TryGetValue(key, out var datagram))
         {
             datagram = new Datagram { Generation = ++_generation, FirstSeenTicks = ticks };

@@ -1,5 +1,6 @@
 using FlowForensics.Metering;
 using Xunit;
+using static FlowForensics.Tests.Capture.Decoding.Frames;
 using static FlowForensics.Tests.Metering.Packets;
 
 namespace FlowForensics.Tests.Metering;
@@ -148,6 +149,25 @@ public sealed class FragmentTrackerTests
         Assert.Equal(1, flow.Packets);
         Assert.Equal(40 + 3008, flow.Bytes);
         Assert.Equal(2, d.Counters.FragmentsJoined);
+    }
+
+    [Fact]
+    public void IPv6FragmentsWithAnExtensionHeaderAfterTheFragmentHeaderReassemble()
+    {
+        // Regression: the destination options header after the fragment header was counted as IP header, so the
+        // first fragment's data looked 8 bytes short (a hole), and the later fragments, which name protocol 60
+        // rather than UDP, were keyed apart from the first: the datagram never completed.
+        const string s = "2001:db8::1", t = "2001:db8::2";
+        byte[] fragmentable = Extension(17, UdpDatagram(4000, 5000, 3000));   // 8 + 3000 bytes
+        var d = new TableDriver()
+            .At(0, Fragment6(s, t, 77, fragmentable, 0, 1448, more: true, next: 60))
+            .At(0.1, Fragment6(s, t, 77, fragmentable, 1448, 1448, more: true, next: 60))
+            .At(0.2, Fragment6(s, t, 77, fragmentable, 2896, 112, more: false, next: 60));
+        var flow = Assert.Single(d.Flush());
+        Assert.Equal((4000, 5000), (flow.SrcPort, flow.DstPort));
+        Assert.Equal(17, flow.Protocol);
+        Assert.Equal(40 + 3008, flow.Bytes);
+        Assert.Equal(0, d.Counters.FragmentsOrphaned);
     }
 
     [Fact]
