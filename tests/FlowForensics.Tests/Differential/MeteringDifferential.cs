@@ -96,7 +96,7 @@ internal static class MeteringDifferential
     /// <summary>
     /// Facts read from the capture by decoding each packet on its own (no flow table): what nfpcapd 1.7.1
     /// sees of IPv6 packets with extension headers, and what our meter makes of fragmented datagrams.
-    /// Fragments are grouped per (version, src, dst, id, protocol) over the whole capture.
+    /// Fragments are grouped per (version, src, dst, id, and for IPv4 protocol) over the whole capture.
     /// </summary>
     public static CaptureFacts ReadFacts(string capture)
     {
@@ -119,7 +119,7 @@ internal static class MeteringDifferential
                         facts.OursFromIPv6ExtensionHeaders.Add((KeyOf(p, src, dst, withPorts: true), p.IpLength));
                 }
                 if (!p.IsFragment) continue;
-                var id = (p.IPVersion, src, dst, p.FragmentId, p.Protocol);
+                var id = (p.IPVersion, src, dst, p.FragmentId, p.IPVersion == 6 ? (byte)0 : p.Protocol);   // RFC 8200: no protocol for IPv6
                 if (!datagrams.TryGetValue(id, out var d) || d.Complete)
                 {
                     d = new ModelDatagram { Version = p.IPVersion, Key = KeyOf(p, src, dst, withPorts: false), Header = p.IpHeaderLength };
