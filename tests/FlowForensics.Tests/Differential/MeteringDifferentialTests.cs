@@ -243,6 +243,22 @@ public sealed class MeteringDifferentialTests : IDisposable
             + $"rule 6 {timeoutOnlyBoundaries} boundaries");
     }
 
+    [Fact]
+    public void ReadsNfdumpFmtRows()
+    {
+        // Rows as nfdump 1.7.1 prints them with -q -N -6 and this test's format (padded columns).
+        var icmp = MeteringDifferential.ParseFmt(
+            "2014-09-03 03:02:18.201|2014-09-03 03:02:18.201|58   |  fe80::20c:29ff:fe1f:a755|  2001:db8:1:2::1003|     0| 135.0|       1|      72|........");
+        Assert.Equal(new TupleKey(6, 58, "fe80::20c:29ff:fe1f:a755", "2001:db8:1:2::1003", 0, 135 * 256), icmp.Key);
+        Assert.Equal((1L, 72L), (icmp.Packets, icmp.Bytes));
+        var tcp = MeteringDifferential.ParseFmt(
+            "2016-08-02 02:19:36.017|2016-08-02 02:20:03.029|6    |    192.168.5.41|  239.255.255.250| 55312|  1900|       6|     912|...AP.SF");
+        Assert.Equal(new TupleKey(4, 6, "192.168.5.41", "239.255.255.250", 55312, 1900), tcp.Key);
+        Assert.Equal(TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Syn | TcpFlags.Fin, tcp.Flags);
+        Assert.Equal(27_012, tcp.EndMs - tcp.StartMs);
+        Assert.Equal(new DateTime(2016, 8, 2, 2, 19, 36, 17, DateTimeKind.Utc), DateTime.UnixEpoch.AddMilliseconds(tcp.StartMs));
+    }
+
     private readonly record struct Boundary(long PrevStartMs, long PrevEndMs, long NextStartMs);
 
     /// <summary>Per key, where one flow ends and the next begins.</summary>
