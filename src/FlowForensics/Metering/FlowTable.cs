@@ -169,7 +169,6 @@ public sealed class FlowTable
             Append(slot);
             _byFirstSeen.Enqueue((slot, generation));
             Counters.FlowsCreated++;
-            if (_index.Count > Counters.PeakActiveFlows) Counters.PeakActiveFlows = _index.Count;
         }
 
         if (singlePacket)
@@ -177,7 +176,8 @@ public sealed class FlowTable
             Counters.SinglePacketFlows++;
             Export(slot);
         }
-        else if (p.Protocol == IpProtocolNames.Tcp && (p.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0 && !_entries[slot].Closing)
+        else if (p.Protocol == IpProtocolNames.Tcp && (p.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0 && !_entries[slot].Closing
+            && _options.TcpFinRstEndsFlow)
         {
             _entries[slot].Closing = true;
             _closing.Enqueue((slot, _entries[slot].Generation));
@@ -188,6 +188,8 @@ public sealed class FlowTable
             Counters.Evicted++;
             Export(_lruHead);
         }
+        // After any eviction, so the peak never reads above the bound (the table holds one more only transiently).
+        if (_index.Count > Counters.PeakActiveFlows) Counters.PeakActiveFlows = _index.Count;
     }
 
     private void Sweep(long now)

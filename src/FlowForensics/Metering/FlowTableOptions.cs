@@ -13,8 +13,10 @@ public sealed record FlowTableOptions
     public TimeSpan InactiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How often, in packet time, the table looks for expired flows (nfpcapd's EXPIREINTERVALL, 10 s).
-    /// Flow boundaries therefore fall where nfpcapd puts them (a flow with a packet every 10 s is cut at 310 s).
+    /// How often, in packet time, the table looks for expired flows (nfpcapd's EXPIREINTERVALL, 10 s), after the
+    /// packet that moved the clock: a flow with a packet every 10 s is cut at 310 s, as nfpcapd cuts it. Debian's
+    /// 1.7.1 was observed sweeping about every 12 whole seconds, so boundaries within one sweep of a timeout can
+    /// differ from it (docs/metering.md, "Where we differ from nfpcapd").
     /// </summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -29,6 +31,13 @@ public sealed record FlowTableOptions
 
     /// <summary>nfpcapd exports every DNS (UDP port 53) packet as its own flow; false keeps DNS flows like any UDP flow.</summary>
     public bool DnsPacketPerFlow { get; init; } = true;
+
+    /// <summary>
+    /// A TCP FIN or RST ends the flow at the next sweep (the rest of the close joins it; a new SYN on the same
+    /// 5-tuple starts a new flow at once). False reproduces Debian's nfpcapd 1.7.1, which ends TCP flows only by
+    /// timeouts, so a reused 5-tuple within the inactive timeout joins the old flow.
+    /// </summary>
+    public bool TcpFinRstEndsFlow { get; init; } = true;
 
     internal void Validate()
     {

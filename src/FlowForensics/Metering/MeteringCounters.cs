@@ -19,7 +19,7 @@ public sealed class MeteringCounters
     /// <summary>Later fragments joined to their datagram's flow.</summary>
     public long FragmentsJoined { get; internal set; }
 
-    /// <summary>Fragments whose first fragment never came: metered as port-less flows of their protocol.</summary>
+    /// <summary>Fragments of datagrams that never completed, metered as they stand (with ports when the first fragment came, port-less otherwise).</summary>
     public long FragmentsOrphaned { get; internal set; }
 
     /// <summary>Fragment-tracking entries dropped because the fragment table was full (their bytes are still metered, port-less).</summary>

@@ -33,7 +33,11 @@ public readonly struct DecodedPacket
 
     public TcpFlags TcpFlags => _f.TcpFlags;
 
-    /// <summary>Bytes of network-layer header before the payload: the IPv4 header with options, or the IPv6 header with the extension headers read (through the fragment header).</summary>
+    /// <summary>
+    /// Bytes of network-layer header before the payload: the IPv4 header with options, or the IPv6 header with the
+    /// extension headers read; for an IPv6 fragment only those up to and including the fragment header (the
+    /// unfragmentable part), since fragment offsets count from there.
+    /// </summary>
     public int IpHeaderLength => _f.IpHeaderLength;
 
     /// <summary>IPv4 type of service / IPv6 traffic class.</summary>

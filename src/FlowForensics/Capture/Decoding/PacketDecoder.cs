@@ -365,7 +365,8 @@ public static class PacketDecoder
                 f.IpLength = (int)Math.Min(int.MaxValue, (long)IPv6Header + jumbo);
             next = rest[0];
             rest = rest[length..];
-            f.IpHeaderLength += length;
+            // Headers after a fragment header belong to the fragmented payload (offsets count from there).
+            if (!f.IsFragment) f.IpHeaderLength += length;
         }
         f.Protocol = next;
         return DecodeTransport(next, rest, ref f);
