@@ -41,4 +41,10 @@ public static class ErrorIds
 
     /// <summary>A Measure-FlowTopN -Property value is not supported, or the properties cannot be combined (e.g. -Bidirectional on a one-ended key).</summary>
     public const string TopNPropertyInvalid = "TopNPropertyInvalid";
+
+    /// <summary>A file given as flow input is not an nfcapd file (unknown magic); the other files are still read.</summary>
+    public const string FlowFileUnsupported = "FlowFileUnsupported";
+
+    /// <summary>A -Start/-End window ends before it starts.</summary>
+    public const string TimeWindowInvalid = "TimeWindowInvalid";
 }

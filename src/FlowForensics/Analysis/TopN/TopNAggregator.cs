@@ -62,6 +62,38 @@ public sealed class TopNAggregator
         cancel.ThrowIfCancellationRequested();
     }
 
+    /// <summary>
+    /// Adds the records of a stream that <paramref name="selection"/> accepts; returns how many were accepted.
+    /// Checks for cancellation every few thousand records.
+    /// </summary>
+    public long AddRange(IEnumerable<FlowRecord> flows, TopNSelection selection, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        if (selection.IsAll)
+        {
+            long before = RecordCount;
+            AddRange(flows, cancel);
+            return RecordCount - before;
+        }
+        long accepted = 0;
+        int untilCheck = CancelCheckInterval;
+        foreach (var flow in flows)
+        {
+            if (selection.Accepts(flow))
+            {
+                Add(flow);
+                accepted++;
+            }
+            if (--untilCheck == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                untilCheck = CancelCheckInterval;
+            }
+        }
+        cancel.ThrowIfCancellationRequested();
+        return accepted;
+    }
+
     /// <summary>The top rows, best first, ranked 1..N; ties ranked by the key ascending.</summary>
     public IReadOnlyList<TopNRow> GetRows() =>
         _table.BuildRows(Options.Order, Options.Top, TotalFlows, TotalPackets, TotalBytes);
