@@ -23,13 +23,12 @@ public sealed class MeasureFlowTopNCommand : FlowCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>Records between progress updates and stop checks when reading files.</summary>
-    private const int ProgressInterval = 65_536;
+    /// <summary>Files read at once by -Path/-LiteralPath: one per processor, at most 8.</summary>
+    private static readonly int ReadParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     private readonly List<string> _paths = [];
     private TopNAggregator? _aggregator;
     private TopNSelection _selection = TopNSelection.All;
-    private long _seen;
 
     /// <summary>Flow records from the pipeline.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
@@ -135,11 +134,7 @@ public sealed class MeasureFlowTopNCommand : FlowCmdlet
         switch (ParameterSetName)
         {
             case InputObjectSet:
-                if (InputObject is not null)
-                {
-                    _seen++;
-                    if (_selection.Accepts(InputObject)) _aggregator!.Add(InputObject);
-                }
+                if (InputObject is not null && _selection.Accepts(InputObject)) _aggregator!.Add(InputObject);
                 break;
             case PathSet:
                 _paths.AddRange(ProviderPathResolver.Resolve(this, Path, literal: false));
@@ -154,7 +149,7 @@ public sealed class MeasureFlowTopNCommand : FlowCmdlet
     {
         var aggregator = _aggregator!;
         if (ParameterSetName != InputObjectSet) ReadFiles(aggregator);
-        WriteVerbose($"{_seen:N0} records seen, {aggregator.RecordCount:N0} counted, {aggregator.KeyCount:N0} distinct keys.");
+        WriteVerbose($"{aggregator.RecordCount:N0} flows counted, {aggregator.KeyCount:N0} distinct keys.");
         foreach (var row in aggregator.GetRows())
         {
             ThrowIfStopping();
@@ -183,21 +178,21 @@ public sealed class MeasureFlowTopNCommand : FlowCmdlet
         }
         var progress = new ThrottledProgress(this, 1, "Measuring top N");
         long total = set.TotalBytes;
-        int untilReport = ProgressInterval;
-        // The window selects files here and flows in the selection; ReadFlows itself gets an unbounded window.
-        foreach (var flow in set.ReadFlows(default(TimeWindow), CancelToken, OnFileError))
+        long before = aggregator.RecordCount;
+        try
         {
-            _seen++;
-            if (_selection.Accepts(flow)) aggregator.Add(flow);
-            if (--untilReport == 0)
-            {
-                untilReport = ProgressInterval;
-                ThrowIfStopping();
-                progress.Report($"{_seen:N0} flows read, {aggregator.KeyCount:N0} keys", set.BytesRead, total);
-            }
+            // Files are read several at a time by the engine (no pipeline object per flow) and merged in file order;
+            // errors and progress come back on this thread. The window already chose the files; the selection
+            // applies it to each flow.
+            aggregator.AddFiles(set.Files, _selection, ReadParallelism, OnFileError,
+                done => progress.Report($"{done:N0} of {total:N0} bytes read, {aggregator.KeyCount:N0} keys", done, total), CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
         progress.Complete();
-        WriteVerbose($"Read {set.Files.Count:N0} nfcapd files ({total:N0} bytes).");
+        WriteVerbose($"Read {set.Files.Count:N0} nfcapd files ({total:N0} bytes): {aggregator.RecordCount - before:N0} flows counted.");
     }
 
     private void OnFileError(FlowDataException e) =>

@@ -42,7 +42,7 @@ internal static class TopNComparison
         {
             jobs.Add(new Job($"nfdump -R {string.Join(' ', nfdumpArgs)}", kind,
                 () => ProcessRun.Measure("nfdump", "nfdump", ["-R", dir, .. nfdumpArgs, "-N", "-q"])));
-            jobs.Add(new Job($"engine (FlowFileSet → TopNAggregator) {properties}", kind,
+            jobs.Add(new Job($"engine (TopNAggregator.AddFiles) {properties}", kind,
                 () => ProcessRun.Measure("engine", "dotnet", [self, "sidebyside", "topn-engine", dir, properties])));
             if (host is not null)
             {
@@ -83,7 +83,10 @@ internal static class TopNComparison
         return 0;
     }
 
-    /// <summary>The engine alone, as its own process: every flow of the folder read and counted; prints the flow count and the top rows.</summary>
+    /// <summary>
+    /// The engine alone, as its own process, the way Measure-FlowTopN -Path runs it (files read in parallel, merged in
+    /// file order); prints the flow count and the top rows. The property "-" only reads the files, one after another.
+    /// </summary>
     public static int EngineOnly(string dir, string properties)
     {
         if (properties == "-")
@@ -96,7 +99,7 @@ internal static class TopNComparison
         }
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(','))) { Order = TopNOrder.Bytes, Top = 10 });
         var set = new FlowFileSet([dir]);
-        aggregator.AddRange(set.ReadFlows());
+        aggregator.AddFiles(set.Files, TopNSelection.All, Math.Clamp(Environment.ProcessorCount, 1, 8));
         Console.WriteLine(aggregator.RecordCount.ToString(CultureInfo.InvariantCulture));
         foreach (var row in aggregator.GetRows())
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Key} {row.Bytes}"));
