@@ -23,8 +23,12 @@ public sealed class MeasureFlowTopNCommand : FlowCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>Files read at once by -Path/-LiteralPath: one per processor, at most 8.</summary>
-    private static readonly int ReadParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8);
+    /// <summary>
+    /// Files read at once by -Path/-LiteralPath: half the processors, 1 to 8. Each reader allocates a record per flow,
+    /// and on a busy 2-core machine two readers measured slower than one (gen-0 collections stop both), so small
+    /// machines read one file at a time; docs/performance.md has the figures.
+    /// </summary>
+    private static readonly int ReadParallelism = Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
 
     private readonly List<string> _paths = [];
     private TopNAggregator? _aggregator;

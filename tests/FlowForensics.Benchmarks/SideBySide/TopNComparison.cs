@@ -99,7 +99,11 @@ internal static class TopNComparison
         }
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(','))) { Order = TopNOrder.Bytes, Top = 10 });
         var set = new FlowFileSet([dir]);
-        aggregator.AddFiles(set.Files, TopNSelection.All, Math.Clamp(Environment.ProcessorCount, 1, 8));
+        // TOPN_PARALLELISM=0 reads the files one after another through FlowFileSet instead (for comparison).
+        int parallelism = int.TryParse(Environment.GetEnvironmentVariable("TOPN_PARALLELISM"), CultureInfo.InvariantCulture, out int p)
+            ? p : Math.Clamp(Environment.ProcessorCount / 2, 1, 8);   // what Measure-FlowTopN uses
+        if (parallelism == 0) aggregator.AddRange(set.ReadFlows());
+        else aggregator.AddFiles(set.Files, TopNSelection.All, parallelism);
         Console.WriteLine(aggregator.RecordCount.ToString(CultureInfo.InvariantCulture));
         foreach (var row in aggregator.GetRows())
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Key} {row.Bytes}"));

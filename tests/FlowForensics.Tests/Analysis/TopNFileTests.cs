@@ -78,15 +78,17 @@ public sealed class TopNFileTests : IDisposable
         Assert.Equal(Describe(sequential.GetRows()), Describe(parallel.GetRows()));
     }
 
-    [Fact]
-    public void ADamagedFileIsReportedAndItsFlowsBeforeTheDamageCount()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ADamagedFileIsReportedAndItsFlowsBeforeTheDamageCount(int parallelism)
     {
         byte[] bytes = File.ReadAllBytes(_files[2]);
         File.WriteAllBytes(_files[2], bytes[..(bytes.Length * 2 / 3)]);
         var options = new TopNOptions(TopNOptions.ParseProperties(["DstPort"])) { Top = 0 };
         var errors = new List<FlowDataException>();
         var parallel = new TopNAggregator(options);
-        parallel.AddFiles(_files, TopNSelection.All, 3, errors.Add);
+        parallel.AddFiles(_files, TopNSelection.All, parallelism, errors.Add);
         var inOrderErrors = new List<FlowDataException>();
         var sequential = new TopNAggregator(options);
         sequential.AddRange(new FlowFileSet([_dir]).ReadFlows(onFileError: inOrderErrors.Add));
@@ -99,24 +101,28 @@ public sealed class TopNFileTests : IDisposable
         Assert.Equal(Describe(sequential.GetRows()), Describe(parallel.GetRows()));
     }
 
-    [Fact]
-    public void ReportsProgressInBytesOfFinishedFiles()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ReportsProgressInBytesRead(int parallelism)
     {
         var reports = new List<long>();
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])));
-        aggregator.AddFiles(_files, TopNSelection.All, 2, onProgress: reports.Add);
+        aggregator.AddFiles(_files, TopNSelection.All, parallelism, onProgress: reports.Add);
         Assert.NotEmpty(reports);
         Assert.Equal(_files.Sum(f => new FileInfo(f).Length), reports[^1]);
         for (int i = 1; i < reports.Count; i++) Assert.True(reports[i] >= reports[i - 1]);
     }
 
-    [Fact]
-    public void StopsWhenCancelled()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void StopsWhenCancelled(int parallelism)
     {
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])));
-        Assert.ThrowsAny<OperationCanceledException>(() => aggregator.AddFiles(_files, TopNSelection.All, 2, cancel: cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => aggregator.AddFiles(_files, TopNSelection.All, parallelism, cancel: cancel.Token));
     }
 
     private static List<string> Describe(IReadOnlyList<TopNRow> rows) =>

@@ -114,6 +114,7 @@ public sealed class TopNAggregator
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         int count = files.Count;
         if (count == 0) return 0;
+        if (parallelism == 1 || count == 1) return AddFilesInOrder(files, selection, onFileError, onProgress, cancel);
         var results = new FileResult?[count];
         int next = -1;
         long bytesFinished = 0;
@@ -177,6 +178,55 @@ public sealed class TopNAggregator
             {
                 // cancelled workers, or the fault already rethrown above
             }
+        }
+        return accepted;
+    }
+
+    /// <summary>One file after another, straight into this table (no partial tables, no merge); progress every few thousand records.</summary>
+    private long AddFilesInOrder(IReadOnlyList<string> files, TopNSelection selection, Action<FlowDataException>? onFileError,
+        Action<long>? onProgress, CancellationToken cancel)
+    {
+        long accepted = 0, bytesDone = 0;
+        foreach (string path in files)
+        {
+            cancel.ThrowIfCancellationRequested();
+            FlowDataException? error = null;
+            long length = 0;
+            try
+            {
+                length = new FileInfo(path).Length;
+                using var reader = NfcapdFileReader.Open(path);
+                int untilCheck = CancelCheckInterval;
+                foreach (var flow in reader.ReadFlows(cancel))
+                {
+                    if (selection.Accepts(flow))
+                    {
+                        Add(flow);
+                        accepted++;
+                    }
+                    if (--untilCheck == 0)
+                    {
+                        untilCheck = CancelCheckInterval;
+                        cancel.ThrowIfCancellationRequested();
+                        onProgress?.Invoke(bytesDone + reader.Position);
+                    }
+                }
+            }
+            catch (FlowDataException e)
+            {
+                error = e;   // the flows before the damage stay counted
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error = new FlowDataException(path, 0, e.Message, e);
+            }
+            bytesDone += length;
+            if (error is not null)
+            {
+                if (onFileError is null) ExceptionDispatchInfo.Throw(error);
+                onFileError(error);
+            }
+            onProgress?.Invoke(bytesDone);
         }
         return accepted;
     }
