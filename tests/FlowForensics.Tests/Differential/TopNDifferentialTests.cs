@@ -3,6 +3,8 @@ using System.Net;
 using FlowForensics.Analysis.Statistics;
 using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
+using FlowForensics.Query;
+using FlowForensics.Storage;
 using Xunit;
 
 namespace FlowForensics.Tests.Differential;
@@ -66,29 +68,115 @@ public sealed class TopNDifferentialTests
         Assert.All(flows, f => Assert.Equal(0, f.OutPackets + f.OutBytes)); // see "flows" note above
         int compared = 0;
         foreach (var (stat, property, keyOf) in Statistics)
+            compared += CompareStatistic(source, input, flows, stat, property, keyOf, filter: null);
+        Assert.True(flows.Count == 0 || compared > 0);
+    }
+
+    public static TheoryData<string, string> FilteredSources()
+    {
+        var data = new TheoryData<string, string>();
+        string[] sources = ["data/nfcapd/slips/test1-malicious.nfdump", "formats/samples/nfpcapd-ipv4v6-none.nfcapd", "pcap:data/pcap/ndpi/1kxun.pcap", "data/nfcapd/chrispassas/nfcapd-small-lzo"];
+        string[] filters =
+        [
+            "proto tcp",
+            "dst port 80 or dst port 443",
+            "net 10.0.0.0/8 and not proto udp",
+            "ipv6 or bytes > 1000",
+            "not (port 53 or port 123)",
+        ];
+        foreach (string s in sources)
+            foreach (string f in filters)
+                data.Add(s, f);
+        return data;
+    }
+
+    /// <summary><c>nfdump -s STAT/ORDERS 'filter'</c> against the engine over the records the compiled filter passes (what -Filter does).</summary>
+    [Theory]
+    [MemberData(nameof(FilteredSources))]
+    public void FilteredStatisticsMatchNfdump(string source, string filter)
+    {
+        var input = Input(source);
+        var compiled = FlowFilter.Compile(filter);
+        var flows = LoadFlows(input).FindAll(compiled.Matches);
+        int compared = 0;
+        foreach (var (stat, property, keyOf) in Statistics)
         {
-            string csv = NfdumpTool.RunChecked("nfdump", [.. input, "-s", $"{stat}/{string.Join('/', Orders)}", "-n", "0", "-N", "-q", "-o", "csv"]);
-            var blocks = ParseStatBlocks(csv);
-            Assert.Equal(Orders.Length, blocks.Count);
-            for (int o = 0; o < Orders.Length; o++)
-            {
-                var order = Enum.Parse<TopNOrder>(Orders[o], ignoreCase: true);
-                var rows = Run(flows, new TopNOptions(TopNOptions.ParseProperties([property])) { Order = order, Top = 0 });
-                string what = $"{source} -s {stat}/{Orders[o]}";
-                Assert.True(blocks[o].Count == rows.Count, $"{what}: nfdump {blocks[o].Count} rows, ours {rows.Count}");
-                var ours = new Dictionary<string, TopNRow>();
-                foreach (var r in rows) ours.Add(NormalizeKey(keyOf(r)!), r);
-                for (int i = 0; i < rows.Count; i++)
-                {
-                    var n = blocks[o][i];
-                    Assert.True(OrderValue(n, order) == TopNTable(rows[i], order), $"{what}: rank {i + 1} value nfdump {OrderValue(n, order)}, ours {TopNTable(rows[i], order)} ({rows[i].Key})");
-                    Assert.True(ours.TryGetValue(NormalizeKey(n.Val), out var mine), $"{what}: key {n.Val} missing from ours");
-                    AssertSameFigures(what + " key " + n.Val, n, mine!);
-                    compared++;
-                }
-            }
+            if (stat is not ("srcip" or "dstip" or "ip" or "dstport" or "port" or "proto")) continue;
+            compared += CompareStatistic(source, input, flows, stat, property, keyOf, filter);
         }
         Assert.True(flows.Count == 0 || compared > 0);
+    }
+
+    /// <summary>Runs one <c>-s</c> statistic with every order through nfdump and the engine; returns the rows compared.</summary>
+    private static int CompareStatistic(string source, string[] input, List<FlowRecord> flows, string stat, string property,
+        Func<TopNRow, string?> keyOf, string? filter)
+    {
+        string[] args = [.. input, "-s", $"{stat}/{string.Join('/', Orders)}", "-n", "0", "-N", "-q", "-o", "csv"];
+        if (filter is not null) args = [.. args, filter];
+        var blocks = ParseStatBlocks(NfdumpTool.RunChecked("nfdump", args));
+        if (flows.Count == 0 && blocks.Count == 0) return 0;
+        Assert.Equal(Orders.Length, blocks.Count);
+        int compared = 0;
+        for (int o = 0; o < Orders.Length; o++)
+        {
+            var order = Enum.Parse<TopNOrder>(Orders[o], ignoreCase: true);
+            var rows = Run(flows, new TopNOptions(TopNOptions.ParseProperties([property])) { Order = order, Top = 0 });
+            string what = $"{source} -s {stat}/{Orders[o]}" + (filter is null ? "" : $" '{filter}'");
+            Assert.True(blocks[o].Count == rows.Count, $"{what}: nfdump {blocks[o].Count} rows, ours {rows.Count}");
+            AssertTiesByKeyAscending(what, rows, order);
+            var ours = new Dictionary<string, TopNRow>();
+            foreach (var r in rows) ours.Add(NormalizeKey(keyOf(r)!), r);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                var n = blocks[o][i];
+                // nfdump ranks rates by an integer value but prints ⌊8·bytes/(ms/1000.0)⌋ in floating point, so at exact
+                // multiples a printed rate can be one below the one it was ranked by (observed: 107999999 ranked above
+                // 108000000). We rank by the printed value; rates are compared to within that one unit here.
+                long slack = order is TopNOrder.Pps or TopNOrder.Bps ? 1 : 0;
+                Assert.True(Math.Abs(OrderValue(n, order) - TopNTable(rows[i], order)) <= slack, $"{what}: rank {i + 1} value nfdump {OrderValue(n, order)}, ours {TopNTable(rows[i], order)} ({rows[i].Key})");
+                Assert.True(ours.TryGetValue(NormalizeKey(n.Val), out var mine), $"{what}: key {n.Val} missing from ours");
+                AssertSameFigures(what + " key " + n.Val, n, mine!);
+                compared++;
+            }
+        }
+        return compared;
+    }
+
+    /// <summary>
+    /// Our documented tie order (docs/statistics.md): rows with equal order values rank by key ascending. Checked on
+    /// the single-value keys whose text sorts as the key does (numbers; addresses of one family).
+    /// </summary>
+    private static void AssertTiesByKeyAscending(string what, IReadOnlyList<TopNRow> rows, TopNOrder order)
+    {
+        for (int i = 1; i < rows.Count; i++)
+        {
+            long a = TopNTable(rows[i - 1], order), b = TopNTable(rows[i], order);
+            Assert.True(a >= b, $"{what}: rank {i + 1} value {b} above rank {i} value {a}");
+            if (a != b) continue;
+            int c = CompareKeys(rows[i - 1], rows[i]);
+            Assert.True(c < 0, $"{what}: tie at ranks {i} and {i + 1} not in key order: {rows[i - 1].Key} then {rows[i].Key}");
+        }
+    }
+
+    private static int CompareKeys(TopNRow x, TopNRow y)
+    {
+        string? ax = x.SrcAddr ?? x.DstAddr ?? x.Address, ay = y.SrcAddr ?? y.DstAddr ?? y.Address;
+        if (ax is not null && ay is not null) return CompareAddresses(IPAddress.Parse(ax), IPAddress.Parse(ay));
+        long nx = x.SrcPort ?? x.DstPort ?? x.Port ?? x.Protocol ?? x.SrcAs ?? x.DstAs ?? x.As ?? x.InputInterface ?? x.OutputInterface ??
+                  x.Interface ?? x.SrcTos ?? x.DstTos ?? x.Tos ?? x.SrcVlan ?? x.DstVlan ?? x.Vlan ?? throw new ArgumentException(x.Key);
+        long ny = y.SrcPort ?? y.DstPort ?? y.Port ?? y.Protocol ?? y.SrcAs ?? y.DstAs ?? y.As ?? y.InputInterface ?? y.OutputInterface ??
+                  y.Interface ?? y.SrcTos ?? y.DstTos ?? y.Tos ?? y.SrcVlan ?? y.DstVlan ?? y.Vlan ?? throw new ArgumentException(y.Key);
+        return nx.CompareTo(ny);
+    }
+
+    /// <summary>IPv4 before IPv6, then numerically (big-endian bytes).</summary>
+    private static int CompareAddresses(IPAddress a, IPAddress b)
+    {
+        byte[] x = a.GetAddressBytes(), y = b.GetAddressBytes();
+        if (x.Length != y.Length) return x.Length.CompareTo(y.Length);
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] != y[i]) return x[i].CompareTo(y[i]);
+        return 0;
     }
 
     [Theory]
@@ -100,7 +188,7 @@ public sealed class TopNDifferentialTests
         foreach (string orderName in Orders)
         {
             var order = Enum.Parse<TopNOrder>(orderName, ignoreCase: true);
-            var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", [.. input, "-s", $"record/{orderName}", "-n", "0", "-N", "-q", "-o", AggregateFormat]));
+            var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", [.. input, "-s", $"record/{orderName}", "-n", "0", "-N", "-q", "-6", "-o", AggregateFormat]));
             var rows = Run(flows, new TopNOptions(TopNOptions.ParseProperties(["Conversation"])) { Order = order, Top = 0 });
             string what = $"{source} -s record/{orderName}";
             Assert.True(theirs.Count == rows.Count, $"{what}: nfdump {theirs.Count} rows, ours {rows.Count}");
@@ -109,53 +197,134 @@ public sealed class TopNDifferentialTests
             for (int i = 0; i < theirs.Count; i++)
             {
                 var n = theirs[i];
-                Assert.True(n.OrderValue(order) == TopNTable(rows[i], order), $"{what}: rank {i + 1} value nfdump {n.OrderValue(order)}, ours {TopNTable(rows[i], order)}");
+                // nfdump 1.7.1 prints records in hash order for bps (observed: -s record/bps and -a -O bps alike, while
+                // pps and bpp are sorted), so for bps only the rows' figures are compared and our own order is checked.
+                if (order != TopNOrder.Bps)
+                    Assert.True(n.OrderValue(order) == TopNTable(rows[i], order), $"{what}: rank {i + 1} value nfdump {n.OrderValue(order)}, ours {TopNTable(rows[i], order)}");
+                else if (i > 0)
+                    Assert.True(TopNTable(rows[i - 1], order) >= TopNTable(rows[i], order), $"{what}: ours not descending at rank {i + 1}");
                 Assert.True(ours.TryGetValue(ConversationKey(n.Protocol, n.SrcAddr, n.SrcPort, n.DstAddr, n.DstPort), out var mine), $"{what}: {n.Line} missing from ours");
                 AssertSameAggregate(what, n, mine!);
             }
         }
     }
 
-    public static TheoryData<string, string, string> Aggregations()
+    public static TheoryData<string, string, string, string> Aggregations()
     {
-        var data = new TheoryData<string, string, string>();
+        var data = new TheoryData<string, string, string, string>();
         string[] sources = ["data/nfcapd/slips/test1-malicious.nfdump", "data/nfcapd/chrispassas/nfcapd-large-bz2", "formats/samples/nfpcapd-ipv4v6-none.nfcapd", "pcap:data/pcap/ndpi/1kxun.pcap"];
-        (string, string)[] aggregations =
+        // nfdump's srcip4/N keys IPv6 records by something other than a masked address (observed: 2001:db8::1 and
+        // 2001:db8::53 print as 2001:db8:: yet stay apart), so that aggregation is compared over IPv4 records only
+        // (filter 'ipv4' on both sides). srcip6/N leaves IPv4 sources out of the key (they print as 0.0.0.0): SrcNet/0/N.
+        (string, string, string)[] aggregations =
         [
-            ("srcip,dstip", "SrcAddr,DstAddr"),
-            ("srcip", "SrcAddr"),
-            ("dstip,dstport,proto", "DstAddr,DstPort,Protocol"),
-            ("srcip4/24,dstip4/16", "SrcNet/24/128,DstNet/16/128"),
-            ("srcip6/64", "SrcNet/32/64"),
-            ("proto,srcip,dstip,srcport,dstport", "Protocol,SrcAddr,DstAddr,SrcPort,DstPort"),
-            ("srcas,dstas,inif,outif", "SrcAs,DstAs,InputInterface,OutputInterface"),
-            ("srcvlan,dstvlan,srctos", "SrcVlan,DstVlan,SrcTos"),
+            ("srcip,dstip", "SrcAddr,DstAddr", ""),
+            ("srcip", "SrcAddr", ""),
+            ("dstip,dstport,proto", "DstAddr,DstPort,Protocol", ""),
+            ("srcip4/24,dstip4/16", "SrcNet/24,DstNet/16", "ipv4"),
+            ("srcip6/64", "SrcNet/0/64", ""),
+            ("proto,srcip,dstip,srcport,dstport", "Protocol,SrcAddr,DstAddr,SrcPort,DstPort", ""),
+            ("srcas,dstas,inif,outif", "SrcAs,DstAs,InputInterface,OutputInterface", ""),
+            ("srcvlan,dstvlan,srctos", "SrcVlan,DstVlan,SrcTos", ""),
+            ("srcip,dstport", "SrcAddr,DstPort", "proto tcp and not port 22"),
         ];
         foreach (string s in sources)
-            foreach (var (a, p) in aggregations)
-                data.Add(s, a, p);
+            foreach (var (a, p, f) in aggregations)
+                data.Add(s, a, p, f);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Aggregations))]
-    public void AggregationMatchesNfdumpA(string source, string nfdumpAggregation, string properties)
+    public void AggregationMatchesNfdumpA(string source, string nfdumpAggregation, string properties, string filter)
     {
         var input = Input(source);
-        var flows = LoadFlows(input);
-        var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", [.. input, "-A", nfdumpAggregation, "-n", "0", "-N", "-q", "-o", AggregateFormat]));
+        var flows = LoadFlows(input).FindAll(FlowFilter.Compile(filter).Matches);
+        string[] args = [.. input, "-A", nfdumpAggregation, "-n", "0", "-N", "-q", "-6", "-o", AggregateFormat];
+        if (filter.Length != 0) args = [.. args, filter];
+        var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", args));
         var props = TopNOptions.ParseProperties(properties.Split(','));
         var rows = Run(flows, new TopNOptions(props) { Order = TopNOrder.Bytes, Top = 0 });
         string what = $"{source} -A {nfdumpAggregation}";
         Assert.True(theirs.Count == rows.Count, $"{what}: nfdump {theirs.Count} rows, ours {rows.Count}");
-        var ours = new Dictionary<string, TopNRow>();
-        foreach (var r in rows) ours.Add(AggregateKey(props, r), r);
+        var ours = IndexAggregates(props, rows);
         foreach (var n in theirs)
+            AssertSameAggregate(what, n, TakeAggregate(what, props, ours, n));
+    }
+
+    public static TheoryData<string, string, string> TimeOrders()
+    {
+        var data = new TheoryData<string, string, string>();
+        string[] sources = ["data/nfcapd/slips/test1-malicious.nfdump", "data/nfcapd/chrispassas/nfcapd-large-bz2", "formats/samples/nfpcapd-ipv4v6-none.nfcapd", "pcap:data/pcap/ndpi/1kxun.pcap"];
+        foreach (string s in sources)
         {
-            string key = AggregateKey(props, n);
-            Assert.True(ours.TryGetValue(key, out var mine), $"{what}: {key} ({n.Line}) missing from ours");
-            AssertSameAggregate(what, n, mine!);
+            data.Add(s, "tstart", "srcip,dstip");
+            data.Add(s, "tend", "srcip,dstip");
+            data.Add(s, "tstart", "dstip");
+            data.Add(s, "tend", "proto,dstport");
         }
+        return data;
+    }
+
+    /// <summary>
+    /// -OrderBy Start/End against <c>nfdump -A KEYS -O tstart|tend</c> (nfdump's -s has no time orders): the i-th rows
+    /// must have the same first/last seen, earliest first, and every row the same figures.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TimeOrders))]
+    public void StartAndEndOrdersMatchNfdumpO(string source, string nfdumpOrder, string nfdumpAggregation)
+    {
+        var input = Input(source);
+        var flows = LoadFlows(input);
+        var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", [.. input, "-A", nfdumpAggregation, "-O", nfdumpOrder, "-n", "0", "-N", "-q", "-6", "-o", AggregateFormat]));
+        var names = new Dictionary<string, string> { ["srcip"] = "SrcAddr", ["dstip"] = "DstAddr", ["proto"] = "Protocol", ["dstport"] = "DstPort" };
+        var props = TopNOptions.ParseProperties(Array.ConvertAll(nfdumpAggregation.Split(','), n => names[n]));
+        var order = nfdumpOrder == "tstart" ? TopNOrder.Start : TopNOrder.End;
+        var rows = Run(flows, new TopNOptions(props) { Order = order, Top = 0 });
+        string what = $"{source} -A {nfdumpAggregation} -O {nfdumpOrder}";
+        Assert.True(theirs.Count == rows.Count, $"{what}: nfdump {theirs.Count} rows, ours {rows.Count}");
+        var ours = IndexAggregates(props, rows);
+        for (int i = 0; i < theirs.Count; i++)
+        {
+            var n = theirs[i];
+            DateTime theirsAt = order == TopNOrder.Start ? n.First : n.Last, oursAt = order == TopNOrder.Start ? rows[i].FirstSeen : rows[i].LastSeen;
+            Assert.True(theirsAt == oursAt, $"{what}: rank {i + 1} nfdump {theirsAt:O}, ours {oursAt:O} ({rows[i].Key})");
+            if (i > 0)
+            {
+                DateTime before = order == TopNOrder.Start ? rows[i - 1].FirstSeen : rows[i - 1].LastSeen;
+                Assert.True(before < oursAt || (before == oursAt && string.CompareOrdinal(rows[i - 1].Key, rows[i].Key) != 0), $"{what}: rank {i + 1} out of order");
+            }
+            AssertSameAggregate(what, n, TakeAggregate(what, props, ours, n));
+        }
+    }
+
+    /// <summary>
+    /// Our rows by their key columns. With the protocol in an -A key nfdump prints an ICMP row's destination port as
+    /// 0.0 (the type/code it prints are not carried into aggregated records; the key still holds type·256+code, as
+    /// <c>-A dstport</c> shows), so for ICMP and ICMPv6 rows the destination port is left out of the index key and the
+    /// row is found among the candidates by its figures.
+    /// </summary>
+    private static Dictionary<string, List<TopNRow>> IndexAggregates(IReadOnlyList<TopNProperty> props, IReadOnlyList<TopNRow> rows)
+    {
+        var index = new Dictionary<string, List<TopNRow>>();
+        foreach (var r in rows)
+        {
+            string key = AggregateKey(props, r, relaxIcmp: true);
+            if (!index.TryGetValue(key, out var list)) index[key] = list = [];
+            list.Add(r);
+        }
+        return index;
+    }
+
+    private static TopNRow TakeAggregate(string what, IReadOnlyList<TopNProperty> props, Dictionary<string, List<TopNRow>> index, FmtRow n)
+    {
+        string key = AggregateKey(props, n, relaxIcmp: true);
+        Assert.True(index.TryGetValue(key, out var candidates), $"{what}: {key} ({n.Line}) missing from ours");
+        int at = candidates!.FindIndex(r => r.Flows == n.Flows && r.Packets == n.Packets && r.Bytes == n.Bytes && r.FirstSeen == n.First && r.LastSeen == n.Last);
+        Assert.True(at >= 0 || candidates.Count == 1, $"{what}: no row of ours with key {key} has the figures of {n.Line}");
+        var row = candidates[Math.Max(at, 0)];
+        candidates.RemoveAt(Math.Max(at, 0));
+        return row;
     }
 
     [Theory]
@@ -164,7 +333,7 @@ public sealed class TopNDifferentialTests
     {
         var input = Input(source);
         var flows = LoadFlows(input);
-        var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", [.. input, "-b", "-n", "0", "-N", "-q", "-o", AggregateFormat]));
+        var theirs = ParseFmtRows(NfdumpTool.RunChecked("nfdump", [.. input, "-b", "-n", "0", "-N", "-q", "-6", "-o", AggregateFormat]));
         var rows = Run(flows, new TopNOptions(TopNOptions.ParseProperties(["Conversation"])) { Bidirectional = true, Top = 0 });
         string what = $"{source} -b";
         Assert.True(theirs.Count == rows.Count, $"{what}: nfdump {theirs.Count} rows, ours {rows.Count}");
@@ -202,8 +371,13 @@ public sealed class TopNDifferentialTests
         }
     }
 
-    private static List<FlowRecord> LoadFlows(string[] input) =>
-        input[0] == "-R" ? NfdumpFlowLoader.LoadDirectory(input[1]) : NfdumpFlowLoader.Load(input[1]);
+    /// <summary>The same records nfdump reads, through our own reader (the path Measure-FlowTopN -Path takes).</summary>
+    private static List<FlowRecord> LoadFlows(string[] input)
+    {
+        var set = new FlowFileSet([input[1]]);
+        Assert.Empty(set.NotFlowFiles);
+        return [.. set.ReadFlows()];
+    }
 
     private static IReadOnlyList<TopNRow> Run(List<FlowRecord> flows, TopNOptions options)
     {
@@ -246,7 +420,7 @@ public sealed class TopNDifferentialTests
         foreach (string raw in csv.Split('\n'))
         {
             string line = raw.Trim();
-            if (line.Length == 0) continue;
+            if (line.Length == 0 || line == "No matching flows") continue;
             if (line.StartsWith("ts,", StringComparison.Ordinal)) { blocks.Add([]); continue; }
             string[] f = line.Split(',');
             Assert.True(f.Length == 14, $"unexpected -s csv line '{line}'");
@@ -308,7 +482,7 @@ public sealed class TopNDifferentialTests
         var ci = CultureInfo.InvariantCulture;
         foreach (string raw in text.Split('\n'))
         {
-            if (raw.Trim().Length == 0) continue;
+            if (raw.Trim().Length == 0 || raw.StartsWith("No matching flows", StringComparison.Ordinal)) continue;
             string[] f = raw.Split('|');
             Assert.True(f.Length == 19, $"unexpected fmt line '{raw}'");
             rows.Add(new FmtRow(
@@ -342,11 +516,20 @@ public sealed class TopNDifferentialTests
     }
 
     /// <summary>The key columns nfdump prints for the aggregated fields (unaggregated fields print as 0 there and null here).</summary>
-    private static string AggregateKey(IReadOnlyList<TopNProperty> props, object row)
+    private static string AggregateKey(IReadOnlyList<TopNProperty> props, object row, bool relaxIcmp = false)
     {
         var parts = new List<string>();
+        bool hasProtocol = false;
+        foreach (var p in props) hasProtocol |= p.Field == TopNField.Protocol;
+        int? protocol = row switch { FmtRow n => n.Protocol, TopNRow r => r.Protocol, _ => null };
+        bool icmp = relaxIcmp && hasProtocol && protocol is 1 or 58;
         foreach (var p in props)
         {
+            if (icmp && p.Field == TopNField.DstPort)
+            {
+                parts.Add("icmp");
+                continue;
+            }
             parts.Add(row switch
             {
                 FmtRow n => p.Field switch

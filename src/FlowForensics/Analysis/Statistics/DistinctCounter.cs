@@ -24,6 +24,24 @@ public sealed class DistinctCounter
 
     public long Count => _exact is not null ? _exact.Count : _estimate!.Estimate();
 
+    /// <summary>Adds every value <paramref name="other"/> has seen (union); the result is exact only when both were and the union fits.</summary>
+    public void Merge(DistinctCounter other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._exact is not null)
+        {
+            foreach (var v in other._exact) Add(v);
+            return;
+        }
+        if (_exact is not null)
+        {
+            _estimate = new HyperLogLog();
+            foreach (var v in _exact) _estimate.Add(v);
+            _exact = null;
+        }
+        _estimate!.Merge(other._estimate!);
+    }
+
     public void Add(UInt128 value)
     {
         if (_exact is not null)

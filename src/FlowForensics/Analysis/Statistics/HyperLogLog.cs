@@ -23,6 +23,14 @@ public sealed class HyperLogLog
         if (rank > _registers[index]) _registers[index] = rank;
     }
 
+    /// <summary>The union with another estimator: each register keeps the larger rank.</summary>
+    public void Merge(HyperLogLog other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (int i = 0; i < RegisterCount; i++)
+            if (other._registers[i] > _registers[i]) _registers[i] = other._registers[i];
+    }
+
     public long Estimate()
     {
         double sum = 0;

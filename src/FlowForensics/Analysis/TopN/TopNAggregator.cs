@@ -1,5 +1,8 @@
+using System.Runtime.ExceptionServices;
 using FlowForensics.Analysis.Aggregation;
 using FlowForensics.Flows;
+using FlowForensics.Storage.Nfcapd;
+using FlowForensics.Wire;
 
 namespace FlowForensics.Analysis.TopN;
 
@@ -60,6 +63,206 @@ public sealed class TopNAggregator
             }
         }
         cancel.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Adds the records of a stream that <paramref name="selection"/> accepts; returns how many were accepted.
+    /// Checks for cancellation every few thousand records.
+    /// </summary>
+    public long AddRange(IEnumerable<FlowRecord> flows, TopNSelection selection, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        if (selection.IsAll)
+        {
+            long before = RecordCount;
+            AddRange(flows, cancel);
+            return RecordCount - before;
+        }
+        long accepted = 0;
+        int untilCheck = CancelCheckInterval;
+        foreach (var flow in flows)
+        {
+            if (selection.Accepts(flow))
+            {
+                Add(flow);
+                accepted++;
+            }
+            if (--untilCheck == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                untilCheck = CancelCheckInterval;
+            }
+        }
+        cancel.ThrowIfCancellationRequested();
+        return accepted;
+    }
+
+    /// <summary>
+    /// Reads nfcapd files straight into the aggregator, several at once: each file gets its own reader and partial
+    /// table on one of up to <paramref name="parallelism"/> threads, and the calling thread merges the partial tables
+    /// in file order, so the rows are those of reading the files one after another (a bidirectional key keeps the
+    /// orientation of its first record in file order). At most 2 × <paramref name="parallelism"/> files are read or
+    /// waiting to be merged at a time, which bounds the extra memory. A damaged or unreadable file is reported through
+    /// <paramref name="onFileError"/> with the flows before the damage counted; <paramref name="onFileError"/> and
+    /// <paramref name="onProgress"/> (bytes of finished files) run on the calling thread. Returns the records accepted.
+    /// </summary>
+    public long AddFiles(IReadOnlyList<string> files, TopNSelection selection, int parallelism,
+        Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(selection);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        int count = files.Count;
+        if (count == 0) return 0;
+        if (parallelism == 1 || count == 1) return AddFilesInOrder(files, selection, onFileError, onProgress, cancel);
+        var results = new FileResult?[count];
+        int next = -1;
+        long bytesFinished = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var finished = new SemaphoreSlim(0);
+        using var window = new SemaphoreSlim(2 * parallelism);
+        var workers = new Task[Math.Min(parallelism, count)];
+        for (int w = 0; w < workers.Length; w++)
+        {
+            workers[w] = Task.Run(() =>
+            {
+                while (true)
+                {
+                    window.Wait(stop.Token);
+                    int i = Interlocked.Increment(ref next);
+                    if (i >= count) return;
+                    var result = ReadFile(files[i], selection, stop.Token);
+                    Interlocked.Add(ref bytesFinished, result.Length);
+                    Volatile.Write(ref results[i], result);
+                    finished.Release();
+                }
+            }, stop.Token);
+        }
+
+        long accepted = 0;
+        int merged = 0;
+        try
+        {
+            while (merged < count)
+            {
+                if (!finished.Wait(250, cancel))
+                {
+                    foreach (var t in workers)
+                        if (t.IsFaulted) ExceptionDispatchInfo.Throw(t.Exception!.InnerException!);
+                    onProgress?.Invoke(Interlocked.Read(ref bytesFinished));
+                    continue;
+                }
+                while (merged < count && Volatile.Read(ref results[merged]) is { } r)
+                {
+                    results[merged++] = null;
+                    window.Release();
+                    MergeFrom(r.Partial);
+                    accepted += r.Partial.RecordCount;
+                    if (r.Error is not null)
+                    {
+                        if (onFileError is null) ExceptionDispatchInfo.Throw(r.Error);
+                        onFileError(r.Error);
+                    }
+                }
+                onProgress?.Invoke(Interlocked.Read(ref bytesFinished));
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            try
+            {
+                Task.WaitAll(workers);
+            }
+            catch (AggregateException)
+            {
+                // cancelled workers, or the fault already rethrown above
+            }
+        }
+        return accepted;
+    }
+
+    /// <summary>One file after another, straight into this table (no partial tables, no merge); progress every few thousand records.</summary>
+    private long AddFilesInOrder(IReadOnlyList<string> files, TopNSelection selection, Action<FlowDataException>? onFileError,
+        Action<long>? onProgress, CancellationToken cancel)
+    {
+        long accepted = 0, bytesDone = 0;
+        foreach (string path in files)
+        {
+            cancel.ThrowIfCancellationRequested();
+            FlowDataException? error = null;
+            long length = 0;
+            try
+            {
+                length = new FileInfo(path).Length;
+                using var reader = NfcapdFileReader.Open(path);
+                int untilCheck = CancelCheckInterval;
+                foreach (var flow in reader.ReadFlows(cancel))
+                {
+                    if (selection.Accepts(flow))
+                    {
+                        Add(flow);
+                        accepted++;
+                    }
+                    if (--untilCheck == 0)
+                    {
+                        untilCheck = CancelCheckInterval;
+                        cancel.ThrowIfCancellationRequested();
+                        onProgress?.Invoke(bytesDone + reader.Position);
+                    }
+                }
+            }
+            catch (FlowDataException e)
+            {
+                error = e;   // the flows before the damage stay counted
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error = new FlowDataException(path, 0, e.Message, e);
+            }
+            bytesDone += length;
+            if (error is not null)
+            {
+                if (onFileError is null) ExceptionDispatchInfo.Throw(error);
+                onFileError(error);
+            }
+            onProgress?.Invoke(bytesDone);
+        }
+        return accepted;
+    }
+
+    private sealed record FileResult(TopNAggregator Partial, FlowDataException? Error, long Length);
+
+    private FileResult ReadFile(string path, TopNSelection selection, CancellationToken cancel)
+    {
+        var partial = new TopNAggregator(Options);
+        FlowDataException? error = null;
+        long length = 0;
+        try
+        {
+            length = new FileInfo(path).Length;
+            using var reader = NfcapdFileReader.Open(path);
+            partial.AddRange(reader.ReadFlows(cancel), selection, cancel);
+        }
+        catch (FlowDataException e)
+        {
+            error = e;   // the flows before the damage stay counted
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = new FlowDataException(path, 0, e.Message, e);
+        }
+        return new FileResult(partial, error, length);
+    }
+
+    /// <summary>Adds another aggregator's records (same options), as if they had been added after this one's.</summary>
+    private void MergeFrom(TopNAggregator other)
+    {
+        RecordCount += other.RecordCount;
+        TotalFlows += other.TotalFlows;
+        TotalPackets += other.TotalPackets;
+        TotalBytes += other.TotalBytes;
+        _table.MergeFrom(other._table);
     }
 
     /// <summary>The top rows, best first, ranked 1..N; ties ranked by the key ascending.</summary>

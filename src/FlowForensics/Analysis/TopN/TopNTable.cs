@@ -27,6 +27,9 @@ internal interface ITopNTable
     void Add(FlowRecord flow);
 
     List<TopNRow> BuildRows(TopNOrder order, int top, long totalFlows, long totalPackets, long totalBytes);
+
+    /// <summary>Adds another table of the same key type, as if its records had been added after this table's.</summary>
+    void MergeFrom(ITopNTable other);
 }
 
 internal sealed class TopNTable<TKey, TSource> : ITopNTable
@@ -74,6 +77,42 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         acc.Packets += flow.Packets + flow.OutPackets;
         acc.Bytes += flow.Bytes + flow.OutBytes;
         if (_distinct.Length != 0) AddDistinct(ref acc, flow);
+    }
+
+    public void MergeFrom(ITopNTable other)
+    {
+        var from = (TopNTable<TKey, TSource>)other;
+        foreach (var pair in from._byKey)
+        {
+            var theirs = pair.Value;
+            ref var acc = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, pair.Key, out bool exists);
+            if (!exists)
+            {
+                acc.FirstTicks = theirs.FirstTicks;
+                acc.LastTicks = theirs.LastTicks;
+                acc.Reversed = theirs.Reversed;   // a new key takes the orientation of its first record, as in Add
+            }
+            else
+            {
+                if (theirs.FirstTicks < acc.FirstTicks) acc.FirstTicks = theirs.FirstTicks;
+                if (theirs.LastTicks > acc.LastTicks) acc.LastTicks = theirs.LastTicks;
+            }
+            acc.Flows += theirs.Flows;
+            acc.Packets += theirs.Packets;
+            acc.Bytes += theirs.Bytes;
+            if (theirs.DistinctSlot == 0) continue;
+            var counters = from._distinctCounters[theirs.DistinctSlot - 1];
+            if (acc.DistinctSlot == 0)
+            {
+                _distinctCounters.Add(counters);   // the other table is discarded after a merge: take its counters over
+                acc.DistinctSlot = _distinctCounters.Count;
+            }
+            else
+            {
+                var mine = _distinctCounters[acc.DistinctSlot - 1];
+                for (int i = 0; i < mine.Length; i++) mine[i].Merge(counters[i]);
+            }
+        }
     }
 
     private void AddDistinct(ref TopNAccumulator acc, FlowRecord flow)

@@ -1,0 +1,243 @@
+# Measure-FlowTopN as a PowerShell user meets it: the seed playbooks (top talkers, top services, conversations,
+# per-source aggregation), fan-out with -Distinct, -Filter, -Start/-End, reading nfcapd files with -Path, and errors.
+# Every expected value is computed here, independently, with hashtables over the same flows.
+# Runs under real Pester 5 and under the hosted shim (no Sort-Object/Group-Object/Measure-Object there).
+BeforeAll {
+    $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
+    Import-Module $modulePath -Force
+    $shared = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared'))
+    $espn = [IO.Path]::Combine($shared, 'data', 'pcap', 'chrissanders', 'http_espn.pcapng')
+    $nfcapd = [IO.Path]::Combine($shared, 'data', 'nfcapd', 'slips', 'test1-malicious.nfdump')
+    $mixed = [IO.Path]::Combine($shared, 'formats', 'samples', 'nfpcapd-ipv4v6-none.nfcapd')
+    $fullId = 'FlowForensics.PowerShell.Commands.MeasureFlowTopNCommand'
+
+    $flows = @(Convert-PcapToFlow -Path $espn)
+
+    # The flows of an nfcapd file through the engine's reader, for comparing -Path with the pipeline.
+    function Read-NfcapdFlows([string] $File) {
+        $reader = [FlowForensics.Storage.Nfcapd.NfcapdFileReader]::Open($File)
+        try { , @($reader.ReadFlows([Threading.CancellationToken]::None)) } finally { $reader.Dispose() }
+    }
+
+    # Flows, packets and bytes per key: the reference every spec below compares with.
+    function Get-Totals($Flows, [scriptblock] $KeyOf) {
+        $table = @{}
+        foreach ($f in $Flows) {
+            $k = & $KeyOf $f
+            if (-not $table.ContainsKey($k)) { $table[$k] = [pscustomobject]@{ Flows = 0L; Packets = 0L; Bytes = 0L } }
+            $t = $table[$k]
+            $t.Flows += $f.Flows
+            $t.Packets += $f.Packets + $f.OutPackets
+            $t.Bytes += $f.Bytes + $f.OutBytes
+        }
+        $table
+    }
+
+    # A top-N answer is right when each row's figures are the key's, ranks run 1..N, values never rise, and no key
+    # left out beats the last row.
+    function Assert-TopN($Rows, $Table, [scriptblock] $RowKey, [string] $By, [int] $Top) {
+        $expected = [Math]::Min($Top, $Table.Count)
+        $Rows | Should -HaveCount $expected
+        $listed = @{}
+        for ($i = 0; $i -lt $Rows.Count; $i++) {
+            $r = $Rows[$i]
+            $k = & $RowKey $r
+            $r.Rank | Should -Be ($i + 1)
+            $Table.ContainsKey($k) | Should -BeTrue
+            $r.Flows | Should -Be $Table[$k].Flows
+            $r.Packets | Should -Be $Table[$k].Packets
+            $r.Bytes | Should -Be $Table[$k].Bytes
+            if ($i -gt 0) { $Rows[$i - 1].$By | Should -BeGreaterOrEqual $r.$By }
+            $listed[$k] = $true
+        }
+        $last = $Rows[$Rows.Count - 1].$By
+        @($Table.Keys.Where({ -not $listed.ContainsKey($_) -and $Table[$_].$By -gt $last })) | Should -HaveCount 0
+    }
+}
+
+Describe 'Measure-FlowTopN' {
+    Context 'seed playbooks over flows from the pipeline' {
+        It 'finds the top 10 source IPs by bytes' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr -OrderBy Bytes -Top 10)
+            $table = Get-Totals $flows { param($f) $f.SrcAddr.ToString() }
+            Assert-TopN $rows $table { param($r) $r.SrcAddr } 'Bytes' 10
+            $rows[0] | Should -BeOfType ([FlowForensics.Analysis.TopN.TopNRow])
+            $total = [Linq.Enumerable]::Sum([long[]]$flows.Bytes)
+            [Math]::Abs($rows[0].BytesPercent - 100.0 * $rows[0].Bytes / $total) | Should -BeLessThan 1e-9
+            $rows[0].DstAddr | Should -BeNullOrEmpty
+        }
+
+        It 'finds the top destination IPs by flows (the default order)' {
+            $rows = @($flows | Measure-FlowTopN DstAddr)
+            $table = Get-Totals $flows { param($f) $f.DstAddr.ToString() }
+            Assert-TopN $rows $table { param($r) $r.DstAddr } 'Flows' 10
+        }
+
+        It 'finds the top destination ports by bytes' {
+            $rows = @($flows | Measure-FlowTopN -Property DstPort -OrderBy Bytes -Top 5)
+            $table = Get-Totals $flows { param($f) [int] $f.DstPort }
+            Assert-TopN $rows $table { param($r) [int] $r.DstPort } 'Bytes' 5
+            $rows[0].Key | Should -Be ([string] $rows[0].DstPort)
+        }
+
+        It 'finds the top conversations by bytes, as nfdump -s record' {
+            $rows = @($flows | Measure-FlowTopN -Property Conversation -OrderBy Bytes -Top 5)
+            $table = Get-Totals $flows { param($f) '{0} {1}:{2} {3}:{4}' -f $f.Protocol, $f.SrcAddr, $f.SrcPort, $f.DstAddr, $f.DstPort }
+            Assert-TopN $rows $table { param($r) '{0} {1}:{2} {3}:{4}' -f $r.Protocol, $r.SrcAddr, $r.SrcPort, $r.DstAddr, $r.DstPort } 'Bytes' 5
+            $rows[0].Key | Should -Match '^TCP .+:[0-9]+ -> .+:[0-9]+$'
+        }
+
+        It 'aggregates per source and destination port, as nfdump -A srcip,dstport, with -Top 0 for every key' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr, DstPort -OrderBy Packets -Top 0)
+            $table = Get-Totals $flows { param($f) '{0}|{1}' -f $f.SrcAddr, $f.DstPort }
+            Assert-TopN $rows $table { param($r) '{0}|{1}' -f $r.SrcAddr, $r.DstPort } 'Packets' $table.Count
+        }
+
+        It 'counts both directions of a conversation as one with -Bidirectional' {
+            $rows = @($flows | Measure-FlowTopN -Property Conversation -Bidirectional -Top 0)
+            $pairs = @{}
+            foreach ($f in $flows) {
+                $a = '{0}:{1}' -f $f.SrcAddr, $f.SrcPort
+                $b = '{0}:{1}' -f $f.DstAddr, $f.DstPort
+                # TCP and UDP pair with their reverse (either order of the ends is one key); other protocols do not, as nfdump -b.
+                $ends = if (($f.Protocol -eq 6 -or $f.Protocol -eq 17) -and [string]::CompareOrdinal($a, $b) -gt 0) { "$b $a" } else { "$a $b" }
+                $pairs["$($f.Protocol) $ends"] = $true
+            }
+            $pairs.Count | Should -BeLessThan $flows.Count
+            $rows | Should -HaveCount $pairs.Count
+            [Linq.Enumerable]::Sum([long[]]$rows.Flows) | Should -Be $flows.Count
+            $rows[0].Key | Should -Match '<->'
+        }
+    }
+
+    Context 'fan-out with -Distinct' {
+        It 'counts the distinct destinations and ports each source reached' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr -Distinct DstAddr, DstPort -Top 0)
+            $hosts = @{}
+            $ports = @{}
+            foreach ($f in $flows) {
+                $s = $f.SrcAddr.ToString()
+                if (-not $hosts.ContainsKey($s)) { $hosts[$s] = @{}; $ports[$s] = @{} }
+                $hosts[$s][$f.DstAddr.ToString()] = $true
+                $ports[$s][[int] $f.DstPort] = $true
+            }
+            $rows | Should -HaveCount $hosts.Count
+            foreach ($r in $rows) {
+                $r.DistinctDstAddr | Should -Be $hosts[$r.SrcAddr].Count
+                $r.DistinctDstPort | Should -Be $ports[$r.SrcAddr].Count
+                $r.DistinctIsExact | Should -BeTrue
+                $r.DistinctSrcPort | Should -BeNullOrEmpty
+            }
+            @($rows.Where({ $_.DistinctDstPort -gt 1 })).Count | Should -BeGreaterThan 0
+        }
+    }
+
+    Context '-Filter in nfdump syntax' {
+        It 'counts only the flows the filter matches' {
+            $rows = @($flows | Measure-FlowTopN -Property DstAddr -OrderBy Bytes -Top 0 -Filter 'proto tcp and dst port 80')
+            $web = @($flows.Where({ $_.Protocol -eq 6 -and $_.DstPort -eq 80 }))
+            $web.Count | Should -BeGreaterThan 0
+            $table = Get-Totals $web { param($f) $f.DstAddr.ToString() }
+            Assert-TopN $rows $table { param($r) $r.DstAddr } 'Bytes' $table.Count
+            $total = [Linq.Enumerable]::Sum([long[]]$web.Bytes)
+            [Math]::Abs([Linq.Enumerable]::Sum([double[]]$rows.BytesPercent) - 100.0) | Should -BeLessThan 1e-6
+            [Linq.Enumerable]::Sum([long[]]$rows.Bytes) | Should -Be $total
+        }
+
+        It 'stops with FilterSyntax, naming the column and drawing a caret under it' {
+            $err = $null
+            try { $flows | Measure-FlowTopN -Property SrcAddr -Filter 'proto tcp and port 99999' } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -Be "FilterSyntax,$fullId"
+            $err.CategoryInfo.Category | Should -Be 'ParserError'
+            $err.TargetObject | Should -Be 'proto tcp and port 99999'
+            $text = $err.ToString()
+            $text | Should -Match 'column 20'
+            $lines = $text.Split("`n")
+            $caret = $lines[$lines.Count - 1]
+            $caret.IndexOf('^') | Should -Be 19
+            $lines[$lines.Count - 2] | Should -Be 'proto tcp and port 99999'
+            $err.Exception.Errors[0].Extent.StartColumnNumber | Should -Be 20
+        }
+    }
+
+    Context 'nfcapd files with -Path' {
+        It 'reads the files itself and agrees with the same flows piped in' {
+            $nf = Read-NfcapdFlows $nfcapd
+            $nf.Count | Should -BeGreaterThan 100
+            $fromPath = @(Measure-FlowTopN -Path $nfcapd -Property DstPort -OrderBy Bytes -Top 10)
+            $fromPipe = @($nf | Measure-FlowTopN -Property DstPort -OrderBy Bytes -Top 10)
+            $table = Get-Totals $nf { param($f) [int] $f.DstPort }
+            Assert-TopN $fromPath $table { param($r) [int] $r.DstPort } 'Bytes' 10
+            ($fromPath.Key -join ',') | Should -Be ($fromPipe.Key -join ',')
+        }
+
+        It 'binds FileInfo objects from the pipeline to -LiteralPath' {
+            $rows = @([IO.FileInfo]::new($mixed) | Measure-FlowTopN -Property Protocol -Top 0)
+            $table = Get-Totals (Read-NfcapdFlows $mixed) { param($f) [int] $f.Protocol }
+            Assert-TopN $rows $table { param($r) [int] $r.Protocol } 'Flows' $table.Count
+            @($rows.Where({ $_.Protocol -eq 58 })) | Should -HaveCount 1
+        }
+
+        It 'reads a folder with -Recurse' {
+            $dir = [IO.Path]::Combine($TestDrive, 'archive', '2024', '01')
+            $null = [IO.Directory]::CreateDirectory($dir)
+            [IO.File]::Copy($mixed, [IO.Path]::Combine($dir, 'nfcapd.202401011200'))
+            $rows = @(Measure-FlowTopN -Path ([IO.Path]::Combine($TestDrive, 'archive')) -Recurse -Property SrcAddr -Top 0)
+            [Linq.Enumerable]::Sum([long[]]$rows.Flows) | Should -Be 14
+        }
+
+        It 'counts only flows that start inside -Start .. -End (inclusive, UTC)' {
+            $rows = @(Measure-FlowTopN -Path $mixed -Property SrcAddr -Top 0 -Start '2024-01-01T12:00:00.300' -End '2024-01-01 12:00:00.500')
+            $nf = Read-NfcapdFlows $mixed
+            $from = [DateTime]::new(2024, 1, 1, 12, 0, 0, 300, [DateTimeKind]::Utc)
+            $to = [DateTime]::new(2024, 1, 1, 12, 0, 0, 500, [DateTimeKind]::Utc)
+            $inside = @($nf.Where({ $_.Start -ge $from -and $_.Start -le $to }))
+            $inside.Count | Should -BeGreaterThan 0
+            $inside.Count | Should -BeLessThan $nf.Count
+            $table = Get-Totals $inside { param($f) $f.SrcAddr.ToString() }
+            Assert-TopN $rows $table { param($r) $r.SrcAddr } 'Flows' $table.Count
+        }
+
+        It 'reads a time with an offset as that instant, and a DateTime as given' {
+            $a = @(Measure-FlowTopN -Path $mixed -Property SrcAddr -Top 0 -Start '2024-01-01T14:00:00.300+02:00')
+            $b = @(Measure-FlowTopN -Path $mixed -Property SrcAddr -Top 0 -Start ([DateTime]::new(2024, 1, 1, 12, 0, 0, 300, [DateTimeKind]::Utc)))
+            $a.Count | Should -BeGreaterThan 0
+            ($a.Key -join ',') | Should -Be ($b.Key -join ',')
+            ($a.Flows -join ',') | Should -Be ($b.Flows -join ',')
+        }
+    }
+
+    Context 'errors' {
+        It 'rejects an unknown property with TopNPropertyInvalid' {
+            { $flows | Measure-FlowTopN -Property Colour } | Should -Throw -ErrorId "TopNPropertyInvalid,$fullId"
+        }
+
+        It 'rejects -Bidirectional on a one-ended key' {
+            { $flows | Measure-FlowTopN -Property SrcAddr -Bidirectional } | Should -Throw -ErrorId "TopNPropertyInvalid,$fullId"
+        }
+
+        It 'rejects a window that ends before it starts with TimeWindowInvalid' {
+            { Measure-FlowTopN -Path $mixed -Property SrcAddr -Start '2024-01-02' -End '2024-01-01' } | Should -Throw -ErrorId "TimeWindowInvalid,$fullId"
+        }
+
+        It 'rejects text that is not a time' {
+            { Measure-FlowTopN -Path $mixed -Property SrcAddr -Start 'yesterday-ish' } | Should -Throw -ErrorId "ParameterArgumentTransformationError,$fullId"
+        }
+
+        It 'reports a file that is not an nfcapd file and still reads the others' {
+            $text = [IO.Path]::Combine($TestDrive, 'notes.nfcapd')
+            [IO.File]::WriteAllText($text, 'this is not a flow file at all')
+            $rows = @(Measure-FlowTopN -Path $text, $mixed -Property SrcAddr -Top 0 -ErrorVariable bad -ErrorAction SilentlyContinue)
+            [Linq.Enumerable]::Sum([long[]]$rows.Flows) | Should -Be 14
+            $bad | Should -HaveCount 1
+            $bad[0].FullyQualifiedErrorId | Should -Be "FlowFileUnsupported,$fullId"
+            $bad[0].TargetObject | Should -Be $text
+        }
+
+        It 'names a path that does not exist' {
+            { Measure-FlowTopN -Path ([IO.Path]::Combine($TestDrive, 'missing.nfcapd')) -Property SrcAddr -ErrorAction Stop } |
+                Should -Throw -ErrorId "PathNotFound,$fullId"
+        }
+    }
+}
