@@ -117,6 +117,21 @@ public sealed class FlowFilePushDownTests : IDisposable
     }
 
     [Fact]
+    public void FlowFileSetAlreadySkipsAFileOutsideItsWindowWithoutReadingAnyDataBlock()
+    {
+        string a = Write("nfcapd.a", Flows(1000, T0, [6], seed: 6));
+        string b = Write("nfcapd.b", Flows(1000, T0.AddHours(3), [6], seed: 7));
+        PoisonFirstDataBlock(a);
+        var set = new FlowFileSet([_dir], window: new TimeWindow(T0.AddHours(3), null));
+        var opened = new List<string>();
+        set.FileOpened += opened.Add;
+
+        Assert.Equal(1000, set.ReadFlows().Count());
+        Assert.Equal([b], opened);
+        Assert.Contains(set.Skipped, s => s.Path == a && s.Reason.Contains("stat record", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AFileInsideTheWindowAndFilterIsNeverSkipped()
     {
         string m = Write("nfcapd.m", Flows(500, T0, [6], seed: 5));
