@@ -71,7 +71,7 @@ internal static class FilterComparison
         Console.WriteLine();
         Console.WriteLine("commands:");
         foreach (var job in jobs) Console.WriteLine($"  [{job.Set}] {job.Command}");
-        return ReadComparison.CountsAgree(jobs.ConvertAll(j => j.Label), samples) ? 0 : 1;
+        return ReadComparison.CountsAgree(jobs.ConvertAll(j => j.Label), samples, groupSize: 2) ? 0 : 1;
     }
 
     /// <summary>The engine alone, as its own process: the filter compiled once, every record of the folder tested, matches counted.</summary>

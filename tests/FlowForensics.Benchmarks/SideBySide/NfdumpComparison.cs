@@ -121,7 +121,7 @@ public static class NfdumpComparison
         return file;
     }
 
-    private static string LocateHost()
+    internal static string LocateHost()
     {
         string root = RepoRoot();
         foreach (string config in new[] { "Release", "Debug" })

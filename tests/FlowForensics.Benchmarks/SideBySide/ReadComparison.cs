@@ -8,13 +8,16 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// <summary>
 /// Read-and-count side by side with nfdump (issue 3): <c>nfdump -R DIR -q -o csv | wc -l</c> against the engine
 /// (<see cref="FlowFileSet"/> over <see cref="NfcapdFileReader"/>, counting records) in its own process, over one
-/// deterministic file set written by our <see cref="RotatingNfcapdWriter"/>, uncompressed and LZ4.
+/// deterministic file set written by our <see cref="RotatingNfcapdWriter"/>, uncompressed and LZ4; and the
+/// <c>Get-FlowRecord</c> cmdlet through the PowerShell pipeline in the console host, counting with ForEach-Object.
 /// <code>
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside read [--flows 1000000] [--rounds 3]
 /// </code>
 /// </summary>
 internal static class ReadComparison
 {
+    private const int JobsPerSet = 3;   // nfdump, engine, cmdlet
+
     internal static readonly DateTime GeneratedStart = new(2024, 3, 1, 8, 0, 0, DateTimeKind.Utc);
 
     internal static int Run(Dictionary<string, string> options)
@@ -22,6 +25,7 @@ internal static class ReadComparison
         long flows = long.Parse(options.GetValueOrDefault("flows", "1000000"), CultureInfo.InvariantCulture);
         int rounds = int.Parse(options.GetValueOrDefault("rounds", "3"), CultureInfo.InvariantCulture);
         string self = typeof(ReadComparison).Assembly.Location;
+        string host = NfdumpComparison.LocateHost();
         var sets = new (string Name, string Dir)[]
         {
             ("uncompressed", EnsureFileSet(flows, NfcapdCompression.None)),
@@ -36,6 +40,9 @@ internal static class ReadComparison
                 () => ProcessRun.Measure("nfdump", "sh", ["-c", nf])));
             jobs.Add((name, "FlowForensics engine (FlowFileSet, count)", $"dotnet FlowForensics.Benchmarks.dll sidebyside read-engine {dir}",
                 () => ProcessRun.Measure("engine", "dotnet", [self, "sidebyside", "read-engine", dir])));
+            string script = $"$n = 0; Get-FlowRecord -LiteralPath '{dir}' | ForEach-Object {{ $n++ }}; $n";
+            jobs.Add((name, "Get-FlowRecord cmdlet (hosted, | ForEach-Object count)", $"dotnet FlowForensics.Host.dll -Command \"{script}\"",
+                () => ProcessRun.Measure("cmdlet", "dotnet", [host, "-Command", script])));
         }
 
         Console.WriteLine($"file sets: {flows:N0} flows each, {rounds} rounds after a warm-up, interleaved, medians");
@@ -45,15 +52,15 @@ internal static class ReadComparison
         Console.WriteLine();
         Console.WriteLine("| file set | job | records | wall s (median) | records/s | peak RSS MiB | vs nfdump |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
-        for (int j = 0; j < jobs.Count; j += 2)
+        for (int j = 0; j < jobs.Count; j += JobsPerSet)
         {
             double baseline = NfdumpComparison.Median(samples[j].Select(s => s.WallSeconds));
-            for (int k = j; k < j + 2; k++) PrintRow(jobs[k].Set, jobs[k].Label, samples[k], baseline);
+            for (int k = j; k < j + JobsPerSet; k++) PrintRow(jobs[k].Set, jobs[k].Label, samples[k], baseline);
         }
         Console.WriteLine();
         Console.WriteLine("commands:");
         foreach (var job in jobs) Console.WriteLine($"  [{job.Set}] {job.Command}");
-        return CountsAgree(jobs.ConvertAll(j => j.Label), samples) ? 0 : 1;
+        return CountsAgree(jobs.ConvertAll(j => j.Label), samples, JobsPerSet) ? 0 : 1;
     }
 
     /// <summary>Warm-up of every job, then <paramref name="rounds"/> interleaved rounds, so drift in machine load hits all alike.</summary>
@@ -78,22 +85,27 @@ internal static class ReadComparison
             $"| {set} | {label} | {records:N0} | {wall:F2} | {records / wall / 1e6:F2} M | {rss / 1024.0:F0} | {baselineWall / wall:F2}× |"));
     }
 
-    /// <summary>Jobs come in pairs (nfdump, engine) over the same input: their record counts must be equal.</summary>
-    internal static bool CountsAgree(List<string> labels, List<ProcessRun>[] samples)
+    /// <summary>
+    /// Jobs come in groups of <paramref name="groupSize"/> over the same input, nfdump first: every run of every job in
+    /// a group must print the same record count.
+    /// </summary>
+    internal static bool CountsAgree(List<string> labels, List<ProcessRun>[] samples, int groupSize)
     {
         bool ok = true;
-        for (int j = 0; j + 1 < samples.Length; j += 2)
+        for (int j = 0; j + groupSize - 1 < samples.Length; j += groupSize)
         {
-            long a = Records(samples[j][0]), b = Records(samples[j + 1][0]);
-            foreach (var run in samples[j]) ok &= Records(run) == a;
-            foreach (var run in samples[j + 1]) ok &= Records(run) == b;
-            if (a != b)
+            long reference = Records(samples[j][0]);
+            for (int k = j; k < j + groupSize; k++)
             {
-                Console.WriteLine($"COUNT MISMATCH: {labels[j]} {a:N0} vs {labels[j + 1]} {b:N0}");
-                ok = false;
+                foreach (var run in samples[k])
+                {
+                    if (Records(run) == reference) continue;
+                    Console.WriteLine($"COUNT MISMATCH: {labels[j]} {reference:N0} vs {labels[k]} {Records(run):N0}");
+                    ok = false;
+                }
             }
         }
-        Console.WriteLine(ok ? "counts agree: nfdump and the engine printed the same record count for every pair" : "COUNTS DISAGREE (see above)");
+        Console.WriteLine(ok ? "counts agree: every job over the same input printed the same record count in every run" : "COUNTS DISAGREE (see above)");
         return ok;
     }
 
