@@ -24,7 +24,7 @@ namespace FlowForensics.Storage;
 /// read, and its errors are reported as usual). nfdump itself never checks the stat record against the flows, so
 /// the rules only ever skip on what the record positively says.
 /// </remarks>
-public static class FlowFilePushDown
+internal static class FlowFilePushDown
 {
     /// <summary>Protocol classes of the nfcapd stat record.</summary>
     [Flags]
