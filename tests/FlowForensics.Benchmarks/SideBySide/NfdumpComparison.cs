@@ -10,6 +10,8 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// measured by GNU time (wall time and peak RSS), medians of several rounds after a warm-up.
 /// <code>
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside pcap [--packets 2000000] [--capture FILE] [--rounds 3]
+/// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside read [--flows 1000000] [--rounds 3]     (ReadComparison)
+/// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside filter [--flows 1000000] [--rounds 3]   (FilterComparison)
 /// </code>
 /// </summary>
 public static class NfdumpComparison
@@ -18,13 +20,18 @@ public static class NfdumpComparison
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: sidebyside pcap [--packets N] [--capture FILE] [--rounds N] | sidebyside meter FILE");
+            Console.Error.WriteLine("usage: sidebyside pcap [--packets N] [--capture FILE] [--rounds N] | sidebyside meter FILE"
+                                    + " | sidebyside read [--flows N] [--rounds N] | sidebyside filter [--flows N] [--rounds N]");
             return 2;
         }
         return args[0] switch
         {
             "pcap" => ComparePcapToFlows(ParseOptions(args[1..])),
             "meter" => MeterOnly(args[1]),
+            "read" => ReadComparison.Run(ParseOptions(args[1..])),
+            "read-engine" => ReadComparison.EngineCount(args[1]),
+            "filter" => FilterComparison.Run(ParseOptions(args[1..])),
+            "filter-engine" => FilterComparison.EngineCount(args[1], args[2]),
             _ => Usage(args[0]),
         };
     }
@@ -114,7 +121,7 @@ public static class NfdumpComparison
         return file;
     }
 
-    private static string LocateHost()
+    internal static string LocateHost()
     {
         string root = RepoRoot();
         foreach (string config in new[] { "Release", "Debug" })
@@ -132,13 +139,13 @@ public static class NfdumpComparison
         return dir?.FullName ?? throw new DirectoryNotFoundException("FlowForensics.sln not found above " + AppContext.BaseDirectory);
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.OrderBy(v => v).ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static Dictionary<string, string> ParseOptions(string[] args)
+    internal static Dictionary<string, string> ParseOptions(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i + 1 < args.Length; i += 2)
