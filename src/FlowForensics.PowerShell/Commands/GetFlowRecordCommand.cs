@@ -93,7 +93,7 @@ public sealed class GetFlowRecordCommand : FlowCmdlet
         FlowFileSet set;
         try
         {
-            set = new FlowFileSet(_paths, Recurse.IsPresent, _window);
+            set = new FlowFileSet(_paths, Recurse.IsPresent, _window, _filter);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -168,7 +168,7 @@ public sealed class MeasureFlowTopNCommand : FlowCmdlet
         FlowFileSet set;
         try
         {
-            set = new FlowFileSet(_paths, Recurse.IsPresent, _selection.FileWindow);
+            set = new FlowFileSet(_paths, Recurse.IsPresent, _selection.FileWindow, _selection.Filter);
         }
         catch (IOException e)
         {

@@ -23,13 +23,19 @@ public sealed class FlowFileSet
     public const int DefaultReorderCapacity = 100_000;
 
     private readonly List<Entry> _entries = new();
+    private readonly Query.CompiledFilter? _pushDownFilter;
 
     private sealed record Entry(string Path, DateTime? NameTime, DateTime? FirstSeen, DateTime? LastSeen, long Length);
 
-    public FlowFileSet(IEnumerable<string> paths, bool recurse = false, TimeWindow? window = null)
+    /// <param name="paths">Files and folders.</param>
+    /// <param name="recurse">Whether folders are searched below their top level.</param>
+    /// <param name="window">Files whose name time or stat record lies outside it are skipped; records are not filtered here.</param>
+    /// <param name="filter">When given, files whose stat record proves no flow can match it are skipped too (push-down; see <see cref="FlowFilePushDown"/>). Records are not filtered here.</param>
+    public FlowFileSet(IEnumerable<string> paths, bool recurse = false, TimeWindow? window = null, Query.CompiledFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         Window = window ?? default;
+        _pushDownFilter = filter;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in paths)
         {
@@ -121,13 +127,13 @@ public sealed class FlowFileSet
         try
         {
             using var reader = NfcapdFileReader.Open(path);
+            if (FlowFilePushDown.CanSkip(reader.Info, Window, _pushDownFilter, out string? reason))
+            {
+                Skipped.Add(new SkippedFlowFile(path, reason!));
+                return;
+            }
             if (reader.Info.HasStatistics && reader.Info.FirstSeen is { } f && reader.Info.LastSeen is { } l && reader.Info.Flows > 0)
             {
-                if (!Window.IsUnbounded && !Window.Overlaps(f, l))
-                {
-                    Skipped.Add(new SkippedFlowFile(path, $"its flows ({f:o} .. {l:o}, stat record) lie outside the window {Window}"));
-                    return;
-                }
                 first = f;
                 last = l;
             }

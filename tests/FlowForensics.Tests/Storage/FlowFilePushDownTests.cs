@@ -15,7 +15,7 @@ public sealed class FlowFilePushDownTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>n flows of the given protocols starting at <paramref name="from"/>, spread over ten minutes.</summary>
-    private static List<FlowRecord> Flows(int n, DateTime from, byte[] protocols, int seed)
+    internal static List<FlowRecord> Flows(int n, DateTime from, byte[] protocols, int seed)
     {
         var rng = new Random(seed);
         var list = new List<FlowRecord>(n);
@@ -51,7 +51,7 @@ public sealed class FlowFilePushDownTests : IDisposable
 
     /// <summary>Destroys the first data block's header (record count 0): any read of that block fails loudly, while the
     /// file header and the appendix (stat record) stay intact.</summary>
-    private static void PoisonFirstDataBlock(string path)
+    internal static void PoisonFirstDataBlock(string path)
     {
         using var s = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
         s.Position = NfcapdLayout.HeaderSize;
