@@ -5,7 +5,9 @@ using Xunit;
 
 namespace FlowForensics.Tests.Storage;
 
-/// <summary>Reading a large file set streams: retained managed memory does not grow with the number of flows read.</summary>
+/// <summary>Reading a large file set streams: retained managed memory does not grow with the number of flows read.
+/// GC.GetTotalMemory is process-wide, so this runs alone (see <see cref="MemoryMeasurementCollection"/>).</summary>
+[Collection(MemoryMeasurementCollection.Name)]
 public sealed class FlowFileSetMemoryTests : IDisposable
 {
     private const int FlowCount = 300_000;
@@ -60,4 +62,11 @@ public sealed class FlowFileSetMemoryTests : IDisposable
         Assert.True(peakGrowth < RetainedGrowthBound,
             $"retained managed memory grew by {peakGrowth / 1048576.0:F1} MiB while reading {FlowCount} flows (bound {RetainedGrowthBound >> 20} MiB)");
     }
+}
+
+/// <summary>Tests that measure process-wide memory run after the parallel tests, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasurementCollection
+{
+    public const string Name = "Memory measurement (not parallel)";
 }
