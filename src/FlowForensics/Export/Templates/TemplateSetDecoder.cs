@@ -369,8 +369,8 @@ internal sealed class TemplateSetDecoder
                 case InformationElementIds.IngressVrfId: f.IngressVrf = (uint)UInt(v); break;
                 case InformationElementIds.EgressVrfId: f.EgressVrf = (uint)UInt(v); break;
                 case InformationElementIds.SystemInitTimeMilliseconds: systemInit = UInt(v); break;
-                case InformationElementIds.FlowStartSeconds: start = DateTime.UnixEpoch.AddSeconds(UInt(v)); break;
-                case InformationElementIds.FlowEndSeconds: end = DateTime.UnixEpoch.AddSeconds(UInt(v)); break;
+                case InformationElementIds.FlowStartSeconds: start = FromUnixMs(UInt(v) > MaxUnixMs / 1000 ? ulong.MaxValue : UInt(v) * 1000); break;
+                case InformationElementIds.FlowEndSeconds: end = FromUnixMs(UInt(v) > MaxUnixMs / 1000 ? ulong.MaxValue : UInt(v) * 1000); break;
                 case InformationElementIds.FlowStartMilliseconds: start = FromUnixMs(UInt(v)); break;
                 case InformationElementIds.FlowEndMilliseconds: end = FromUnixMs(UInt(v)); break;
                 case InformationElementIds.FlowStartMicroseconds: start = FromNtp(UInt(v)); break;
@@ -408,13 +408,14 @@ internal sealed class TemplateSetDecoder
     private static DateTime UptimeToUtc(long uptimeValue, Message msg, ulong systemInit, DateTime export)
     {
         if (msg.Version == 9) return export.AddMilliseconds(-(int)(msg.SysUptime - (uint)uptimeValue));
-        if (systemInit != 0) return FromUnixMs(systemInit + (ulong)uptimeValue);
+        if (systemInit != 0) return FromUnixMs(Math.Min(systemInit, MaxUnixMs) + (ulong)uptimeValue);
         return export; // IPFIX uptime without the exporter's init time: nothing better than the export time
     }
 
-    private static readonly long MaxUnixMs = (long)(DateTime.MaxValue - DateTime.UnixEpoch).TotalMilliseconds;
+    /// <summary>Milliseconds from 1970 to a day before <see cref="DateTime.MaxValue"/>: later times from a corrupt field are clamped, never thrown on.</summary>
+    private const ulong MaxUnixMs = 253_402_214_400_000UL; // 9999-12-31T00:00:00Z
 
-    private static DateTime FromUnixMs(ulong ms) => DateTime.UnixEpoch.AddMilliseconds(Math.Min(ms, (ulong)MaxUnixMs));
+    private static DateTime FromUnixMs(ulong ms) => new DateTime(DateTime.UnixEpoch.Ticks + (long)Math.Min(ms, MaxUnixMs) * TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
     /// <summary>RFC 7011 §6.1.9/10: NTP 64-bit timestamp, seconds since 1900 in the high word, binary fraction in the low word.</summary>
     private static DateTime FromNtp(ulong ntp)
