@@ -310,6 +310,8 @@ internal sealed class TemplateSetDecoder
         bool hasSampler = false;
         uint sampling = 0;
         ushort icmpTypeCode = 0;
+        Span<uint> mpls = stackalloc uint[MaxMplsLabels];
+        int mplsDepth = 0;
         int icmpType = -1, icmpCode = -1;
 
         for (int i = 0; i < t.Fields.Length; i++)
@@ -369,6 +371,12 @@ internal sealed class TemplateSetDecoder
                 case InformationElementIds.IngressVrfId: f.IngressVrf = (uint)UInt(v); break;
                 case InformationElementIds.EgressVrfId: f.EgressVrf = (uint)UInt(v); break;
                 case InformationElementIds.SystemInitTimeMilliseconds: systemInit = UInt(v); break;
+                case >= InformationElementIds.MplsTopLabelStackSection and <= InformationElementIds.MplsLabelStackSection10 when v.Length == 3:
+                    // label(20) exp(3) bottom(1), as on the wire; the position in the stack is the element id's
+                    int depth = field.Id - InformationElementIds.MplsTopLabelStackSection;
+                    mpls[depth] = (uint)UInt(v);
+                    if (mpls[depth] != 0) mplsDepth = Math.Max(mplsDepth, depth + 1); // unused positions are sent as zero
+                    break;
                 case InformationElementIds.FlowStartSeconds: start = FromUnixMs(UInt(v) > MaxUnixMs / 1000 ? ulong.MaxValue : UInt(v) * 1000); break;
                 case InformationElementIds.FlowEndSeconds: end = FromUnixMs(UInt(v) > MaxUnixMs / 1000 ? ulong.MaxValue : UInt(v) * 1000); break;
                 case InformationElementIds.FlowStartMilliseconds: start = FromUnixMs(UInt(v)); break;
@@ -388,6 +396,8 @@ internal sealed class TemplateSetDecoder
         f.Start = start ?? end ?? export;
         f.End = end ?? f.Start;
 
+        if (mplsDepth > 0) f.MplsStack = mpls[..mplsDepth].ToArray();
+
         if (f.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6)
         {
             if (icmpTypeCode != 0) f.DstPort = icmpTypeCode;
@@ -404,6 +414,8 @@ internal sealed class TemplateSetDecoder
         f.Received = msg.Received;
         return true;
     }
+
+    private const int MaxMplsLabels = 10;
 
     private static DateTime UptimeToUtc(long uptimeValue, Message msg, ulong systemInit, DateTime export)
     {
