@@ -7,7 +7,7 @@ namespace FlowForensics.Tests.Export;
 /// <summary>
 /// The akvorado captures (<c>data/export/akvorado</c>) with the decodings akvorado's own decoder tests expect
 /// (outlet/flow/decoder/netflow root_test.go: TestDecodeSamplingRate, TestDecodeMultipleSamplingRates,
-/// TestDecodeICMP, TestDecodeMPLS, TestDecodeNFv5). Each capture is fed in the order those tests use.
+/// TestDecodeICMP, TestDecodeDataLink, TestDecodeMPLS, TestDecodeNFv5). Each capture is fed in the order those tests use.
 /// </summary>
 public sealed class AkvoradoExpectedTests
 {
@@ -109,6 +109,21 @@ public sealed class AkvoradoExpectedTests
             for (int i = 0; i < labels.Length; i++) labels[i] = f.MplsStack[i] >> 4;
             return labels;
         }
+    }
+
+    [Fact]
+    public void DataLinkFrameSectionGoesThroughThePacketDecoder()
+    {
+        var r = Assert.Single(Decode("datalink-template.pcap", "datalink-data.pcap"));
+        Assert.Equal("51.51.51.51", r.SrcAddr!.ToString());
+        Assert.Equal("52.52.52.52", r.DstAddr!.ToString());
+        Assert.Equal(231, r.SrcVlan);
+        Assert.Equal((582u, 0u), (r.InputInterface, r.OutputInterface));
+        Assert.Equal((1L, 96L), (r.Packets, r.Bytes));
+        Assert.Equal((17, 55501, 11777), (r.Protocol, r.SrcPort, r.DstPort));
+        Assert.Equal(0xb402165592f4UL, r.SrcMacValue);
+        Assert.Equal(0x182ad36e503fUL, r.DstMacValue);
+        Assert.Equal(119, r.MinTtl);
     }
 
     [Fact]

@@ -20,5 +20,5 @@ internal static class InformationElementIds
         IcmpTypeIPv4 = 176, IcmpCodeIPv4 = 177, IcmpTypeIPv6 = 178, IcmpCodeIPv6 = 179,
         IngressVrfId = 234, EgressVrfId = 235, BiflowDirection = 239, SelectorId = 302,
         SamplingPacketInterval = 305, SamplingPacketSpace = 306,
-        MplsTopLabelStackSection = 70, MplsLabelStackSection10 = 79;
+        MplsTopLabelStackSection = 70, DataLinkFrameSection = 315, MplsLabelStackSection10 = 79;
 }

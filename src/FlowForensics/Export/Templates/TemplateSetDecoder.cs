@@ -1,3 +1,5 @@
+using FlowForensics.Capture;
+using FlowForensics.Capture.Decoding;
 using FlowForensics.Flows;
 using FlowForensics.Wire;
 
@@ -371,6 +373,9 @@ internal sealed class TemplateSetDecoder
                 case InformationElementIds.IngressVrfId: f.IngressVrf = (uint)UInt(v); break;
                 case InformationElementIds.EgressVrfId: f.EgressVrf = (uint)UInt(v); break;
                 case InformationElementIds.SystemInitTimeMilliseconds: systemInit = UInt(v); break;
+                case InformationElementIds.DataLinkFrameSection:
+                    ApplyFrame(v, f);
+                    break;
                 case >= InformationElementIds.MplsTopLabelStackSection and <= InformationElementIds.MplsLabelStackSection10 when v.Length == 3:
                     // label(20) exp(3) bottom(1), as on the wire; the position in the stack is the element id's
                     int depth = field.Id - InformationElementIds.MplsTopLabelStackSection;
@@ -416,6 +421,28 @@ internal sealed class TemplateSetDecoder
     }
 
     private const int MaxMplsLabels = 10;
+
+    /// <summary>
+    /// IPFIX dataLinkFrameSection (315): the start of a sampled Ethernet frame, read by our packet decoder. Fills only
+    /// what the record's own elements left empty (an exporter's explicit elements win over the frame copy).
+    /// </summary>
+    private static void ApplyFrame(ReadOnlySpan<byte> frame, FlowRecord f)
+    {
+        if (PacketDecoder.Decode(LinkType.Ethernet, frame, out var p) != DecodeOutcome.Decoded) return;
+        if (f.Src.IsNone) f.Src = p.Src;
+        if (f.Dst.IsNone) f.Dst = p.Dst;
+        if (f.Protocol == 0) f.Protocol = p.Protocol;
+        if (f.SrcPort == 0) f.SrcPort = p.SrcPort;
+        if (f.DstPort == 0) f.DstPort = p.DstPort;
+        if (f.TcpFlags == 0) f.TcpFlags = p.TcpFlags;
+        if (f.SrcTos == 0) f.SrcTos = p.Tos;
+        if (f.SrcVlan == 0) f.SrcVlan = p.Vlan;
+        if (f.SrcMacValue == 0) f.SrcMacValue = p.SrcMac;
+        if (f.DstMacValue == 0) f.DstMacValue = p.DstMac;
+        if (f.MinTtl == 0) f.MinTtl = f.MaxTtl = p.Ttl;
+        if (f.Bytes == 0) f.Bytes = p.IpLength;
+        if (f.Packets == 0) f.Packets = 1; // a frame section is one sampled packet; a packet count later in the record overrides
+    }
 
     private static DateTime UptimeToUtc(long uptimeValue, Message msg, ulong systemInit, DateTime export)
     {
