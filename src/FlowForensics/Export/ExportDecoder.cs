@@ -102,6 +102,37 @@ public sealed class ExportDecoder
         }
     }
 
+    /// <summary>Writes every exporter's templates and announced sampling (not held data) to <paramref name="stream"/>.</summary>
+    public void SaveTemplates(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        TemplateStore.Save(stream, _exporters);
+    }
+
+    /// <summary>
+    /// Restores state written by <see cref="SaveTemplates"/>, replacing the state of the exporters it names; returns the
+    /// templates restored. A corrupt or over-limit file throws <see cref="FlowDataException"/> (with offset) and changes nothing.
+    /// </summary>
+    public int LoadTemplates(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        var loaded = TemplateStore.Load(copy.GetBuffer().AsSpan(0, (int)copy.Length), sourceName, Limits);
+        int added = 0;
+        foreach (var key in loaded.Keys)
+            if (!_exporters.ContainsKey(key) && _exporters.Count + added >= Limits.MaxExporters)
+                throw new FlowDataException(sourceName, 0, $"restoring would exceed {Limits.MaxExporters} exporters");
+            else if (!_exporters.ContainsKey(key)) added++;
+        int templates = 0;
+        foreach (var (key, state) in loaded)
+        {
+            _exporters[key] = state;
+            templates += state.Templates.Count;
+        }
+        return templates;
+    }
+
     private ExporterState? GetState(ExporterKey key)
     {
         if (_exporters.TryGetValue(key, out var state)) return state;
