@@ -233,7 +233,9 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
         try
         {
             foreach (var flow in meter.Flush())
-                _output.Accept(flow);
+            {
+                if (_filter is null || _filter.Matches(flow)) _output.Accept(flow);
+            }
             _output.Complete();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

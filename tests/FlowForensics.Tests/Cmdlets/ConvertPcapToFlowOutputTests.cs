@@ -101,6 +101,22 @@ public sealed class ConvertPcapToFlowOutputTests : IDisposable
     }
 
     [Fact]
+    public void Stopping_with_a_filter_saves_only_matching_flows()
+    {
+        using PsSession s = PsSession.WithModule();
+        s.SetVariable("files", Enumerable.Repeat(SharedData.Path("data", "pcap", "zeek", "echo-connections.pcap"), 40).ToArray());
+        s.SetVariable("out", _dir);
+        RunningScript run = s.BeginInvoke("Convert-PcapToFlow -LiteralPath $files -OutputDirectory $out -PassThru -Filter 'dst port 7000'");
+        Assert.True(run.WaitForOutput(200, TimeSpan.FromSeconds(60)), "no flows came out");
+        run.Stop();
+
+        Assert.Equal(PSInvocationState.Stopped, run.State);
+        var saved = NfdumpFlowLoader.LoadDirectory(_dir);
+        Assert.True(saved.Count >= 200);
+        Assert.All(saved, f => Assert.Equal(7000, f.DstPort));
+    }
+
+    [Fact]
     public void A_rotation_slot_nfcapd_could_not_use_is_refused()
     {
         using PsSession s = PsSession.WithModule();
