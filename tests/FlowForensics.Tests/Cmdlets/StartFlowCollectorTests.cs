@@ -125,4 +125,38 @@ public sealed class StartFlowCollectorTests : IDisposable
         Assert.StartsWith("CollectorBindFailed", error.FullyQualifiedErrorId);
         Assert.Contains(port.ToString(), error.ErrorDetails.Message);
     }
+
+    [Fact]
+    public void A_restart_with_TemplateFile_decodes_data_at_once()
+    {
+        var templates = FlowCollectorTests.Payloads("akvorado/template.pcap");
+        var data = FlowCollectorTests.Payloads("akvorado/data.pcap");
+        var all = new List<byte[]>(templates);
+        all.AddRange(data);
+        var expected = FlowCollectorTests.DirectKeys(all);
+        Assert.NotEmpty(expected);
+        string templateFile = Path.Combine(_dir, "templates.bin");
+        using var s = PsSession.WithModule();
+        s.SetVariable("tf", templateFile);
+
+        var first = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:03 -TemplateFile $tf -Verbose");
+        FlowCollectorTests.Send(WaitForListening(first), templates);
+        first.End();
+        Assert.True(File.Exists(templateFile));
+
+        // Without the file the data waits for a template that never comes: no records.
+        var control = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:03 -Verbose");
+        FlowCollectorTests.Send(WaitForListening(control), data);
+        var none = control.End();
+        Assert.Equal(0L, (long)Get(none[^1], "Records"));
+
+        var second = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:03 -TemplateFile $tf -Verbose");
+        FlowCollectorTests.Send(WaitForListening(second), data);
+        var output = second.End();
+        var flows = new List<FlowRecord>();
+        foreach (var o in output) if (o.BaseObject is FlowRecord f) flows.Add(f);
+        var keys = CmdletKit.Keys(flows);
+        keys.Sort(StringComparer.Ordinal);
+        Assert.Equal(expected, keys);
+    }
 }
