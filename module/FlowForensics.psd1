@@ -15,6 +15,7 @@
         'Get-FlowFileInfo'
         'Get-FlowRecord'
         'Measure-FlowTopN'
+        'Start-FlowCollector'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -53,4 +53,10 @@ public static class ErrorIds
 
     /// <summary>-End is before -Start.</summary>
     public const string TimeWindowInvalid = "TimeWindowInvalid";
+
+    /// <summary>Start-FlowCollector could not bind its UDP socket (port in use, address not on this machine, no permission).</summary>
+    public const string CollectorBindFailed = "CollectorBindFailed";
+
+    /// <summary>A Start-FlowCollector -TemplateFile could not be read or is corrupt; the collector starts without it.</summary>
+    public const string TemplateFileInvalid = "TemplateFileInvalid";
 }

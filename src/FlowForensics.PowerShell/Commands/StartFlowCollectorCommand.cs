@@ -1,0 +1,351 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using FlowForensics.Export;
+using FlowForensics.Flows;
+using FlowForensics.PowerShell.Infrastructure;
+using FlowForensics.Storage;
+using FlowForensics.Storage.Nfcapd;
+using FlowForensics.Wire;
+
+namespace FlowForensics.PowerShell.Commands;
+
+/// <summary>What a Start-FlowCollector run received and wrote; written once at the end.</summary>
+public sealed class FlowCollectorSummary
+{
+    public string ListenEndPoint { get; init; } = string.Empty;
+    public TimeSpan Elapsed { get; init; }
+    public long Datagrams { get; init; }
+    public long Records { get; init; }
+    /// <summary>Records that passed -Filter and went to the files and/or the pipeline.</summary>
+    public long RecordsOutput { get; init; }
+    public long Exporters { get; init; }
+    public long Templates { get; init; }
+    public long Malformed { get; init; }
+    /// <summary>Malformed datagrams by reason, e.g. "TooShort=2; BadHeader=1" (empty when none).</summary>
+    public string MalformedByReason { get; init; } = string.Empty;
+    /// <summary>Records dropped because the queue to the pipeline thread was full.</summary>
+    public long QueueDrops { get; init; }
+    /// <summary>Datagrams dropped because their source is not in -AllowedExporter.</summary>
+    public long RejectedDatagrams { get; init; }
+    /// <summary>Records received but not output because -Count was reached first.</summary>
+    public long RecordsBeyondCount { get; init; }
+    public string[] FilesWritten { get; init; } = [];
+}
+
+/// <summary>
+/// Receives NetFlow v5/v9, IPFIX and sFlow over UDP, writes the records to rotated nfcapd files and/or the pipeline,
+/// until Ctrl+C, -Duration or -Count; then completes the files and writes a <see cref="FlowCollectorSummary"/>.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "FlowCollector", SupportsShouldProcess = true)]
+[OutputType(typeof(FlowRecord), typeof(FlowCollectorSummary))]
+public sealed class StartFlowCollectorCommand : FlowCmdlet
+{
+    private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(10);
+
+    /// <summary>UDP port (default 2055, as nfcapd); 0 lets the system choose (the port is in the verbose stream and the summary).</summary>
+    [Parameter(Position = 0)]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; } = 2055;
+
+    /// <summary>Address to listen on; default :: (every interface, IPv4 and IPv6). 127.0.0.1 or ::1 receive from this machine only.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public IPAddress ListenAddress { get; set; } = IPAddress.IPv6Any;
+
+    /// <summary>Writes the records to nfcapd files in this directory (nfcapd.YYYYMMDDhhmm, by flow start).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>The time slot of each nfcapd file, by flow start (nfcapd -t; default 5 minutes).</summary>
+    [Parameter]
+    public TimeSpan RotateEvery { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Block compression of the nfcapd files (default LZ4).</summary>
+    [Parameter]
+    public NfcapdCompression Compression { get; set; } = NfcapdCompression.Lz4;
+
+    /// <summary>With -OutputDirectory, also writes the records to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>With -OutputDirectory, replaces nfcapd files that exist.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Only records matching this nfdump filter are output.</summary>
+    [Parameter]
+    public string? Filter { get; set; }
+
+    /// <summary>Stops after this long.</summary>
+    [Parameter]
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>Stops after this many records were output (after -Filter).</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long Count { get; set; }
+
+    /// <summary>Accepts datagrams only from these exporter addresses; others are dropped and counted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public IPAddress[] AllowedExporter { get; set; } = [];
+
+    /// <summary>Templates are loaded from this file at start when it exists, and saved to it at stop.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TemplateFile { get; set; }
+
+    private Query.CompiledFilter? _filter;
+    private RotatingNfcapdWriter? _output;
+    private FlowCollector? _collector;
+    private long _outputCount;
+
+    protected override void BeginProcessing()
+    {
+        _filter = FlowFilterArgument.Compile(this, Filter);
+        if (Duration is { } d && d <= TimeSpan.Zero)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Duration), d, "-Duration must be positive."),
+                ErrorIds.DurationNotPositive, ErrorCategory.InvalidArgument, d));
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!OpenOutput()) return;
+        var decoder = new ExportDecoder();
+        string? templatePath = TemplateFile is null ? null : GetUnresolvedProviderPathFromPSPath(TemplateFile);
+        if (templatePath is not null && File.Exists(templatePath)) LoadTemplates(decoder, templatePath);
+
+        _collector = new FlowCollector(new FlowCollectorOptions
+        {
+            Port = Port,
+            ListenAddress = ListenAddress,
+            AllowedExporters = AllowedExporter,
+        }, decoder);
+        try
+        {
+            _collector.Start();
+        }
+        catch (SocketException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CollectorBindFailed, ErrorCategory.ResourceUnavailable, $"{ListenAddress}:{Port}")
+            {
+                ErrorDetails = new ErrorDetails($"Cannot listen on UDP {FormatEndPoint(ListenAddress, Port)}: {ex.Message}. Another collector may hold the port; choose another -Port or -ListenAddress."),
+            });
+        }
+        string endPoint = FormatEndPoint(_collector.LocalEndPoint!.Address, _collector.LocalEndPoint.Port);
+        WriteVerbose($"Listening on UDP {endPoint}" + (Duration is { } dv ? $" for {dv}" : "") + (Count > 0 ? $", until {Count:N0} records" : "") + ".");
+
+        var clock = Stopwatch.StartNew();
+        long beyondCount = 0;
+        bool stopped = false;
+        try
+        {
+            TimeSpan nextStatus = StatusEvery;
+            while (!CancelToken.IsCancellationRequested)
+            {
+                if (Duration is { } limit && clock.Elapsed >= limit) break;
+                if (Count > 0 && _outputCount >= Count) break;
+                if (_collector.Fault is { } fault)
+                    ThrowTerminatingError(new ErrorRecord(fault, ErrorIds.CollectorBindFailed, ErrorCategory.ReadError, endPoint));
+                int wait = 200;
+                if (Duration is { } l2) wait = (int)Math.Clamp((l2 - clock.Elapsed).TotalMilliseconds, 1, 200);
+                if (_collector.TryTake(out var record, wait, CancelToken))
+                {
+                    Emit(record, toPipeline: true);
+                    // Drain what is already queued without waiting.
+                    while ((Count == 0 || _outputCount < Count) && _collector.TryTake(out record, 0, CancellationToken.None))
+                        Emit(record, toPipeline: true);
+                }
+                if (clock.Elapsed >= nextStatus)
+                {
+                    nextStatus = clock.Elapsed + StatusEvery;
+                    WriteStatus(_collector.Status());
+                }
+            }
+            stopped = CancelToken.IsCancellationRequested;
+        }
+        finally
+        {
+            _collector.Stop();
+            // Whatever was received goes to the files (and the pipeline, unless it was stopped) so nothing is lost.
+            stopped |= CancelToken.IsCancellationRequested;
+            while (_collector.TryTake(out var record, 0, CancellationToken.None))
+            {
+                if (Count > 0 && _outputCount >= Count) { beyondCount++; continue; }
+                Emit(record, toPipeline: !stopped);
+            }
+            if (stopped) SaveOnStop(templatePath, decoder);
+        }
+        if (stopped) throw new PipelineStoppedException();
+        var files = CompleteOutput();
+        if (templatePath is not null) SaveTemplates(decoder, templatePath);
+        var status = _collector.Status();
+        WriteStatus(status);
+        if (status.QueueDrops > 0)
+            WriteWarning($"{status.QueueDrops:N0} records were dropped because the pipeline did not keep up with the network.");
+        var reasons = new StringBuilder();
+        foreach (var (reason, n) in status.MalformedByReason)
+            reasons.Append(reasons.Length == 0 ? "" : "; ").Append(reason).Append('=').Append(n);
+        WriteObject(new FlowCollectorSummary
+        {
+            ListenEndPoint = endPoint,
+            Elapsed = clock.Elapsed,
+            Datagrams = status.Datagrams,
+            Records = status.Records,
+            RecordsOutput = _outputCount,
+            Exporters = status.Exporters,
+            Templates = status.Templates,
+            Malformed = status.Malformed,
+            MalformedByReason = reasons.ToString(),
+            QueueDrops = status.QueueDrops,
+            RejectedDatagrams = status.RejectedDatagrams,
+            RecordsBeyondCount = beyondCount,
+            FilesWritten = files,
+        });
+    }
+
+    private static string FormatEndPoint(IPAddress address, int port) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
+
+    private void WriteStatus(FlowCollectorStatus s) =>
+        WriteVerbose($"{s.Records:N0} records from {s.Datagrams:N0} datagrams of {s.Exporters:N0} exporters; {s.Templates:N0} templates; "
+            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.RejectedDatagrams:N0} rejected (not allowed).");
+
+    private void LoadTemplates(ExportDecoder decoder, string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            int n = decoder.LoadTemplates(stream, path);
+            WriteVerbose($"Loaded {n:N0} templates from {path}.");
+        }
+        catch (Exception ex) when (ex is FlowDataException or IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(ex, ErrorIds.TemplateFileInvalid, ErrorCategory.InvalidData, path));
+        }
+    }
+
+    private void SaveTemplates(ExportDecoder decoder, string path)
+    {
+        try
+        {
+            WriteTemplateFile(decoder, path);
+            WriteVerbose($"Saved {decoder.TemplateCount:N0} templates to {path}.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, path));
+        }
+    }
+
+    private static void WriteTemplateFile(ExportDecoder decoder, string path)
+    {
+        string temp = path + ".tmp";
+        using (var stream = File.Create(temp)) decoder.SaveTemplates(stream);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>After Ctrl+C: files completed and templates saved without writing to the stopped pipeline.</summary>
+    private void SaveOnStop(string? templatePath, ExportDecoder decoder)
+    {
+        try
+        {
+            _output?.Complete();
+            if (templatePath is not null) WriteTemplateFile(decoder, templatePath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The stop is what the user sees; temporary files are removed on dispose.
+        }
+        finally
+        {
+            _output?.Dispose();
+            _output = null;
+        }
+    }
+
+    private bool OpenOutput()
+    {
+        if (OutputDirectory is null)
+        {
+            if (PassThru || Force || MyInvocation.BoundParameters.ContainsKey(nameof(RotateEvery)) || MyInvocation.BoundParameters.ContainsKey(nameof(Compression)))
+                WriteWarning("-PassThru, -Force, -RotateEvery and -Compression apply only with -OutputDirectory.");
+            return true;
+        }
+        if (RotateEvery < TimeSpan.FromMinutes(1) || RotateEvery > TimeSpan.FromDays(1) || TimeSpan.FromDays(1).Ticks % RotateEvery.Ticks != 0)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RotateEvery), RotateEvery,
+                "-RotateEvery must be between one minute and one day and divide a day evenly (like nfcapd -t), e.g. 00:05:00 or 01:00:00."),
+                ErrorIds.RotateEveryInvalid, ErrorCategory.InvalidArgument, RotateEvery));
+        string directory = GetUnresolvedProviderPathFromPSPath(OutputDirectory);
+        if (!ShouldProcess(directory, $"Write received flows to nfcapd files ({Compression}, one per {RotateEvery})"))
+            return false;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            _output = new RotatingNfcapdWriter(directory, RotateEvery, Compression, ident: "FlowForensics", overwrite: Force);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, directory));
+        }
+        return true;
+    }
+
+    private void Emit(FlowRecord flow, bool toPipeline)
+    {
+        if (_filter is not null && !_filter.Matches(flow)) return;
+        _outputCount++;
+        if (_output is not null)
+        {
+            try
+            {
+                _output.Accept(flow);
+            }
+            catch (OutputFileExistsException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputExists, ErrorCategory.ResourceExists, ex.Path)
+                {
+                    ErrorDetails = new ErrorDetails($"{ex.Path} exists. Use -Force to overwrite it, or another -OutputDirectory."),
+                });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
+            }
+            if (!PassThru) return;
+        }
+        if (toPipeline) WriteObject(flow);
+    }
+
+    private string[] CompleteOutput()
+    {
+        if (_output is null) return [];
+        try
+        {
+            _output.Complete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
+        }
+        var files = new string[_output.FilesWritten.Count];
+        for (int i = 0; i < files.Length; i++)
+        {
+            files[i] = _output.FilesWritten[i];
+            WriteVerbose($"Wrote {files[i]}");
+        }
+        _output.Dispose();
+        _output = null;
+        return files;
+    }
+
+    protected override void DisposeResources()
+    {
+        _collector?.Dispose();
+        _output?.Dispose();
+    }
+}

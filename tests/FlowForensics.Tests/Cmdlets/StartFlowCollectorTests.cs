@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using FlowForensics.Flows;
+using FlowForensics.Storage.Nfcapd;
+using FlowForensics.Tests.Export;
+using FlowForensics.Tests.PesterHost;
+using Xunit;
+
+namespace FlowForensics.Tests.Cmdlets;
+
+/// <summary>Start-FlowCollector in a hosted runspace on 127.0.0.1 with a system-chosen port (read from -Verbose, the ready signal).</summary>
+public sealed class StartFlowCollectorTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ff-collector-" + Guid.NewGuid().ToString("N"));
+
+    public StartFlowCollectorTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static dynamic Get(PSObject o, string name) => o.Properties[name].Value;
+
+    private static int WaitForListening(RunningScript run)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            foreach (var v in run.PowerShell.Streams.Verbose.ToArray())
+            {
+                const string marker = "Listening on UDP 127.0.0.1:";
+                int at = v.Message.IndexOf(marker, StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    string rest = v.Message[(at + marker.Length)..];
+                    int end = 0;
+                    while (end < rest.Length && char.IsAsciiDigit(rest[end])) end++;
+                    return int.Parse(rest[..end]);
+                }
+            }
+            Thread.Sleep(20);
+        }
+        throw new TimeoutException("Start-FlowCollector did not report that it was listening.");
+    }
+
+    private List<string> FileKeys()
+    {
+        var records = new List<FlowRecord>();
+        foreach (string f in Directory.GetFiles(_dir, "nfcapd.*"))
+        {
+            Assert.DoesNotContain(".tmp", Path.GetFileName(f));
+            using var reader = NfcapdFileReader.Open(f);
+            records.AddRange(reader.ReadFlows());
+        }
+        var keys = CmdletKit.Keys(records);
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    [Fact]
+    public void Duration_stops_and_every_record_sent_is_in_complete_nfcapd_files()
+    {
+        var datagrams = FlowCollectorTests.Payloads("akvorado/data+templates.pcap", "akvorado/nfv5.pcap");
+        var expected = FlowCollectorTests.DirectKeys(datagrams);
+        Assert.NotEmpty(expected);
+        using var s = PsSession.WithModule();
+        s.SetVariable("dir", _dir);
+        var run = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:05 -OutputDirectory $dir -Verbose");
+        int port = WaitForListening(run);
+        FlowCollectorTests.Send(port, datagrams);
+        var output = run.End();
+        var summary = Assert.Single(output);
+        Assert.Equal("FlowForensics.PowerShell.Commands.FlowCollectorSummary", summary.BaseObject.GetType().FullName);
+        Assert.Equal((long)datagrams.Count, (long)Get(summary, "Datagrams"));
+        Assert.Equal((long)expected.Count, (long)Get(summary, "Records"));
+        Assert.Equal((long)expected.Count, (long)Get(summary, "RecordsOutput"));
+        Assert.Equal(0L, (long)Get(summary, "QueueDrops"));
+        Assert.NotEmpty((string[])Get(summary, "FilesWritten"));
+        Assert.Equal(expected, FileKeys());
+    }
+
+    [Fact]
+    public void Stopping_the_pipeline_leaves_complete_readable_files_with_everything_received()
+    {
+        var datagrams = FlowCollectorTests.Payloads("akvorado/nfv5.pcap");
+        var expected = FlowCollectorTests.DirectKeys(datagrams);
+        using var s = PsSession.WithModule();
+        s.SetVariable("dir", _dir);
+        var run = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -OutputDirectory $dir -Verbose");
+        int port = WaitForListening(run);
+        FlowCollectorTests.Send(port, datagrams);
+        // The verbose status is not due yet; wait until the datagrams were surely received, then stop.
+        Thread.Sleep(1500);
+        run.Stop();
+        Assert.Throws<PipelineStoppedException>(() => run.End());
+        Assert.Equal(expected, FileKeys());
+    }
+
+    [Fact]
+    public void Count_stops_after_that_many_records_and_Filter_selects_them()
+    {
+        var datagrams = FlowCollectorTests.Payloads("akvorado/nfv5.pcap");
+        using var s = PsSession.WithModule();
+        var run = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Count 2 -Filter 'proto tcp' -Duration 00:01:00 -Verbose");
+        int port = WaitForListening(run);
+        FlowCollectorTests.Send(port, datagrams);
+        var output = run.End();
+        var flows = output.Where(o => o.BaseObject is FlowRecord).Select(o => (FlowRecord)o.BaseObject).ToList();
+        Assert.Equal(2, flows.Count);
+        Assert.All(flows, f => Assert.Equal(6, f.Protocol));
+        var summary = output[^1];
+        Assert.Equal(2L, (long)Get(summary, "RecordsOutput"));
+        Assert.True((TimeSpan)Get(summary, "Elapsed") < TimeSpan.FromSeconds(55));
+    }
+
+    [Fact]
+    public void A_port_in_use_is_a_terminating_CollectorBindFailed()
+    {
+        using var holder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)holder.Client.LocalEndPoint!).Port;
+        using var s = PsSession.WithModule();
+        var output = s.Invoke($"Start-FlowCollector -Port {port} -ListenAddress 127.0.0.1 -Duration 00:00:01");
+        Assert.Empty(output);
+        var error = Assert.Single(s.Errors);
+        Assert.StartsWith("CollectorBindFailed", error.FullyQualifiedErrorId);
+        Assert.Contains(port.ToString(), error.ErrorDetails.Message);
+    }
+
+    [Fact]
+    public void A_restart_with_TemplateFile_decodes_data_at_once()
+    {
+        var templates = FlowCollectorTests.Payloads("akvorado/template.pcap");
+        var data = FlowCollectorTests.Payloads("akvorado/data.pcap");
+        var all = new List<byte[]>(templates);
+        all.AddRange(data);
+        var expected = FlowCollectorTests.DirectKeys(all);
+        Assert.NotEmpty(expected);
+        string templateFile = Path.Combine(_dir, "templates.bin");
+        using var s = PsSession.WithModule();
+        s.SetVariable("tf", templateFile);
+
+        var first = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:03 -TemplateFile $tf -Verbose");
+        FlowCollectorTests.Send(WaitForListening(first), templates);
+        first.End();
+        Assert.True(File.Exists(templateFile));
+
+        // Without the file the data waits for a template that never comes: no records.
+        var control = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:03 -Verbose");
+        FlowCollectorTests.Send(WaitForListening(control), data);
+        var none = control.End();
+        Assert.Equal(0L, (long)Get(none[^1], "Records"));
+
+        var second = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:03 -TemplateFile $tf -Verbose");
+        FlowCollectorTests.Send(WaitForListening(second), data);
+        var output = second.End();
+        var flows = new List<FlowRecord>();
+        foreach (var o in output) if (o.BaseObject is FlowRecord f) flows.Add(f);
+        var keys = CmdletKit.Keys(flows);
+        keys.Sort(StringComparer.Ordinal);
+        Assert.Equal(expected, keys);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FlowForensics.Export;
+using FlowForensics.Flows;
+using FlowForensics.Tests.Cmdlets;
+using Xunit;
+
+namespace FlowForensics.Tests.Export;
+
+/// <summary>Over loopback only (127.0.0.1, port chosen by the system); sends are paced and wait for the socket to be bound.</summary>
+public sealed class FlowCollectorTests
+{
+    private static readonly FlowAddress Loopback = FlowAddress.FromIPAddress(IPAddress.Loopback);
+
+    internal static List<byte[]> Payloads(params string[] relative)
+    {
+        var list = new List<byte[]>();
+        foreach (string r in relative)
+            foreach (var d in ExportCorpus.ReadUdp(SharedData.Path(ExportCorpus.Folder, r), out _))
+                list.Add(d.Payload);
+        return list;
+    }
+
+    /// <summary>Sends each datagram to 127.0.0.1:port, pausing every few so a loaded machine's socket buffer never overflows.</summary>
+    internal static void Send(int port, IEnumerable<byte[]> datagrams)
+    {
+        using var client = new UdpClient(AddressFamily.InterNetwork);
+        client.Connect(IPAddress.Loopback, port);
+        int i = 0;
+        foreach (var d in datagrams)
+        {
+            client.Send(d, d.Length);
+            if (++i % 8 == 0) Thread.Sleep(2);
+        }
+    }
+
+    /// <summary>The records the decoder gives for the same datagrams from 127.0.0.1, as comparable keys.</summary>
+    internal static List<string> DirectKeys(IEnumerable<byte[]> datagrams, ExportDecoder? decoder = null)
+    {
+        decoder ??= new ExportDecoder();
+        var records = new List<FlowRecord>();
+        foreach (var d in datagrams) decoder.Decode(d, Loopback, DateTime.UtcNow, records);
+        var keys = CmdletKit.Keys(records);
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    private static FlowCollector StartOnLoopback(int queue = FlowCollectorOptions.DefaultQueueCapacity, IPAddress[]? allowed = null)
+    {
+        var c = new FlowCollector(new FlowCollectorOptions
+        {
+            Port = 0, ListenAddress = IPAddress.Loopback, QueueCapacity = queue, AllowedExporters = allowed ?? [],
+        }, new ExportDecoder());
+        c.Start();
+        Assert.True(c.IsListening);
+        return c;
+    }
+
+    private static void WaitForDatagrams(FlowCollector c, long n)
+    {
+        var sw = Stopwatch.StartNew();
+        while (c.Status().Datagrams + c.Status().RejectedDatagrams < n && sw.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(10);
+    }
+
+    private static List<string> Drain(FlowCollector c)
+    {
+        var records = new List<FlowRecord>();
+        while (c.TryTake(out var r, 0, CancellationToken.None)) records.Add(r);
+        var keys = CmdletKit.Keys(records);
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    public static TheoryData<string> Captures() => new()
+    {
+        "akvorado/nfv5.pcap",
+        "akvorado/data+templates.pcap",
+        "graylog/nprobe-netflow9.pcap",
+        "pmacct/100-IPFIXv10-CISCO/traffic-00.pcap",
+        "akvorado/ipfixprobe-templates.pcap",
+    };
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void Every_record_of_a_replayed_export_capture_is_received_as_the_decoder_decodes_it(string relative)
+    {
+        var datagrams = Payloads(relative);
+        var expected = DirectKeys(datagrams);
+        using var c = StartOnLoopback();
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitForDatagrams(c, datagrams.Count);
+        c.Stop();
+        var status = c.Status();
+        Assert.Equal(datagrams.Count, status.Datagrams);
+        Assert.Equal(0, status.QueueDrops);
+        Assert.Equal(expected.Count, status.Records);
+        Assert.Equal(expected, Drain(c));
+        Assert.Equal(1, status.Exporters);
+    }
+
+    [Fact]
+    public void A_full_queue_drops_records_and_counts_every_one()
+    {
+        var datagrams = Payloads("akvorado/nfv5.pcap", "graylog/netflow5.pcap");
+        int total = DirectKeys(datagrams).Count;
+        Assert.True(total > 8, $"the captures hold {total} records");
+        using var c = StartOnLoopback(queue: 5);
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitForDatagrams(c, datagrams.Count);
+        c.Stop();
+        var s = c.Status();
+        Assert.Equal(total, s.Records);
+        Assert.Equal(total - 5, s.QueueDrops);
+        Assert.Equal(5, Drain(c).Count);
+    }
+
+    [Fact]
+    public void Datagrams_from_an_exporter_not_allowed_are_dropped_and_counted()
+    {
+        var datagrams = Payloads("akvorado/nfv5.pcap");
+        using var c = StartOnLoopback(allowed: [IPAddress.Parse("192.0.2.7")]);
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitForDatagrams(c, datagrams.Count);
+        c.Stop();
+        var s = c.Status();
+        Assert.Equal(datagrams.Count, s.RejectedDatagrams);
+        Assert.Equal(0, s.Datagrams);
+        Assert.Empty(Drain(c));
+
+        using var allowed = StartOnLoopback(allowed: [IPAddress.Loopback]);
+        Send(allowed.LocalEndPoint!.Port, datagrams);
+        WaitForDatagrams(allowed, datagrams.Count);
+        allowed.Stop();
+        Assert.Equal(datagrams.Count, allowed.Status().Datagrams);
+        Assert.Equal(0, allowed.Status().RejectedDatagrams);
+    }
+
+    [Fact]
+    public void Malformed_datagrams_are_counted_by_reason_and_do_not_stop_the_collector()
+    {
+        var good = Payloads("akvorado/nfv5.pcap");
+        var datagrams = new List<byte[]> { new byte[] { 0 }, new byte[] { 0, 42, 1, 2 } };
+        datagrams.AddRange(good);
+        using var c = StartOnLoopback();
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitForDatagrams(c, datagrams.Count);
+        c.Stop();
+        var s = c.Status();
+        Assert.Equal(2, s.Malformed);
+        Assert.Equal(1, s.MalformedByReason[ExportDecodeStatus.TooShort]);
+        Assert.Equal(1, s.MalformedByReason[ExportDecodeStatus.UnsupportedVersion]);
+        Assert.Equal(DirectKeys(good), Drain(c));
+    }
+
+    [Fact]
+    public void Binding_a_port_in_use_throws_a_SocketException()
+    {
+        using var first = StartOnLoopback();
+        using var second = new FlowCollector(new FlowCollectorOptions { Port = first.LocalEndPoint!.Port, ListenAddress = IPAddress.Loopback }, new ExportDecoder());
+        Assert.Throws<SocketException>(second.Start);
+    }
+
+    [Fact]
+    public void Stop_returns_promptly_while_nothing_arrives()
+    {
+        using var c = StartOnLoopback();
+        var sw = Stopwatch.StartNew();
+        c.Stop();
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"Stop took {sw.Elapsed}");
+        Assert.False(c.IsListening);
+    }
+}
