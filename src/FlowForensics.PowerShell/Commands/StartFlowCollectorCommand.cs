@@ -32,7 +32,10 @@ public sealed class FlowCollectorSummary
     public long RejectedDatagrams { get; init; }
     /// <summary>Records received but not output because -Count was reached first.</summary>
     public long RecordsBeyondCount { get; init; }
-    public string[] FilesWritten { get; init; } = [];
+    /// <summary>How many nfcapd files were completed.</summary>
+    public int FileCount { get; init; }
+    /// <summary>The nfcapd files completed, separated by "; " (a flat value, so Export-Csv keeps it).</summary>
+    public string FilesWritten { get; init; } = "";
 }
 
 /// <summary>
@@ -204,7 +207,8 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
             QueueDrops = status.QueueDrops,
             RejectedDatagrams = status.RejectedDatagrams,
             RecordsBeyondCount = beyondCount,
-            FilesWritten = files,
+            FileCount = files.Length,
+            FilesWritten = string.Join("; ", files),
         });
     }
 

@@ -75,7 +75,10 @@ public sealed class StartFlowCollectorTests : IDisposable
         Assert.Equal((long)expected.Count, (long)Get(summary, "Records"));
         Assert.Equal((long)expected.Count, (long)Get(summary, "RecordsOutput"));
         Assert.Equal(0L, (long)Get(summary, "QueueDrops"));
-        Assert.NotEmpty((string[])Get(summary, "FilesWritten"));
+        string[] files = ((string)Get(summary, "FilesWritten")).Split("; ");
+        Assert.Equal((int)Get(summary, "FileCount"), files.Length);
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.True(File.Exists(f), f));
         Assert.Equal(expected, FileKeys());
     }
 
@@ -86,11 +89,11 @@ public sealed class StartFlowCollectorTests : IDisposable
         var expected = FlowCollectorTests.DirectKeys(datagrams);
         using var s = PsSession.WithModule();
         s.SetVariable("dir", _dir);
-        var run = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -OutputDirectory $dir -Verbose");
+        var run = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -OutputDirectory $dir -PassThru -Verbose");
         int port = WaitForListening(run);
         FlowCollectorTests.Send(port, datagrams);
-        // The verbose status is not due yet; wait until the datagrams were surely received, then stop.
-        Thread.Sleep(1500);
+        // Every record has reached the pipeline (and so the files' writer) before the stop.
+        Assert.True(run.WaitForOutput(expected.Count, TimeSpan.FromSeconds(60)), $"{run.Output.Count} of {expected.Count} records arrived");
         run.Stop();
         Assert.Throws<PipelineStoppedException>(() => run.End());
         Assert.Equal(expected, FileKeys());
