@@ -5,7 +5,6 @@ using FlowForensics.Flows;
 using FlowForensics.Metering;
 using FlowForensics.PowerShell.Completers;
 using FlowForensics.PowerShell.Infrastructure;
-using FlowForensics.Storage;
 using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
@@ -101,7 +100,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     [Parameter]
     public string? Filter { get; set; }
 
-    private RotatingNfcapdWriter? _output;
+    private FlowFileOutput? _output;
     private Query.CompiledFilter? _filter;
 
     protected override void BeginProcessing() => _filter = FlowFilterArgument.Compile(this, Filter);
@@ -151,31 +150,11 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
         Summarize(meter);
     }
 
-    /// <summary>Starts the nfcapd output, if asked for; false when -WhatIf (or a No) means there is nothing to do.</summary>
+    /// <summary>Starts the nfcapd output, if asked for; false when -WhatIf (or a No) leaves nothing to do.</summary>
     private bool OpenOutput()
     {
-        if (OutputDirectory is null)
-        {
-            if (PassThru || Force || MyInvocation.BoundParameters.ContainsKey(nameof(RotateEvery)) || MyInvocation.BoundParameters.ContainsKey(nameof(Compression)))
-                WriteWarning("-PassThru, -Force, -RotateEvery and -Compression apply only with -OutputDirectory.");
-            return true;
-        }
-        if (RotateEvery < TimeSpan.FromMinutes(1) || RotateEvery > TimeSpan.FromDays(1) || TimeSpan.FromDays(1).Ticks % RotateEvery.Ticks != 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RotateEvery), RotateEvery,
-                "-RotateEvery must be between one minute and one day and divide a day evenly (like nfcapd -t), e.g. 00:05:00 or 01:00:00."),
-                ErrorIds.RotateEveryInvalid, ErrorCategory.InvalidArgument, RotateEvery));
-        string directory = GetUnresolvedProviderPathFromPSPath(OutputDirectory);
-        if (!ShouldProcess(directory, $"Write flows to nfcapd files ({Compression}, one per {RotateEvery})"))
-            return PassThru;
-        try
-        {
-            _output = new RotatingNfcapdWriter(directory, RotateEvery, Compression, ident: "FlowForensics", overwrite: Force);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, directory));
-        }
-        return true;
+        _output = FlowFileOutput.Open(this, OutputDirectory, RotateEvery, Compression, Force, PassThru, "Write flows to nfcapd files", out bool declined);
+        return !declined || PassThru;
     }
 
     /// <summary>A flow to the nfcapd files and/or the pipeline.</summary>
@@ -184,21 +163,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
         if (_filter is not null && !_filter.Matches(flow)) return;
         if (_output is not null)
         {
-            try
-            {
-                _output.Accept(flow);
-            }
-            catch (OutputFileExistsException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputExists, ErrorCategory.ResourceExists, ex.Path)
-                {
-                    ErrorDetails = new ErrorDetails($"{ex.Path} exists. Use -Force to overwrite it, or another -OutputDirectory."),
-                });
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
-            }
+            _output.Accept(flow);
             if (!PassThru) return;
         }
         WriteObject(flow);
@@ -206,46 +171,22 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
 
     private void CompleteOutput()
     {
-        if (_output is null) return;
-        try
-        {
-            _output.Complete();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
-        }
-        foreach (string file in _output.FilesWritten)
-            WriteVerbose($"Wrote {file}");
-        if (_output.LateFlows > 0)
-            WriteVerbose($"{_output.LateFlows:N0} flows started in a slot whose file was already closed; they went into the next open file.");
-        _output.Dispose();
+        _output?.Complete();
         _output = null;
     }
 
-    /// <summary>
-    /// After Ctrl+C or a terminating error: the flows still in the table go to the nfcapd files (not the stopped
-    /// pipeline) and the files are completed, so nothing read is lost.
-    /// </summary>
+    /// <summary>After Ctrl+C or a terminating error: the flows still in the table go to the files (see <see cref="FlowFileOutput.SaveOnStop"/>).</summary>
     private void SaveWhatWasCollected(FlowMeter meter)
     {
-        if (_output is null) return;
-        try
+        _output?.SaveOnStop(Matching(meter.Flush()));
+        _output = null;
+    }
+
+    private IEnumerable<FlowRecord> Matching(IEnumerable<FlowRecord> flows)
+    {
+        foreach (var flow in flows)
         {
-            foreach (var flow in meter.Flush())
-            {
-                if (_filter is null || _filter.Matches(flow)) _output.Accept(flow);
-            }
-            _output.Complete();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The original stop or error is what the user sees; temporary files are removed on dispose.
-        }
-        finally
-        {
-            _output.Dispose();
-            _output = null;
+            if (_filter is null || _filter.Matches(flow)) yield return flow;
         }
     }
 

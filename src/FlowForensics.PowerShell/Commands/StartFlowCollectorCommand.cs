@@ -103,7 +103,7 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
     public string? TemplateFile { get; set; }
 
     private Query.CompiledFilter? _filter;
-    private RotatingNfcapdWriter? _output;
+    private FlowFileOutput? _output;
     private FlowCollector? _collector;
     private long _outputCount;
 
@@ -256,47 +256,22 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
     /// <summary>After Ctrl+C: files completed and templates saved without writing to the stopped pipeline.</summary>
     private void SaveOnStop(string? templatePath, ExportDecoder decoder)
     {
+        _output?.SaveOnStop([]);
+        _output = null;
         try
         {
-            _output?.Complete();
             if (templatePath is not null) WriteTemplateFile(decoder, templatePath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // The stop is what the user sees; temporary files are removed on dispose.
-        }
-        finally
-        {
-            _output?.Dispose();
-            _output = null;
+            // The stop is what the user sees.
         }
     }
 
     private bool OpenOutput()
     {
-        if (OutputDirectory is null)
-        {
-            if (PassThru || Force || MyInvocation.BoundParameters.ContainsKey(nameof(RotateEvery)) || MyInvocation.BoundParameters.ContainsKey(nameof(Compression)))
-                WriteWarning("-PassThru, -Force, -RotateEvery and -Compression apply only with -OutputDirectory.");
-            return true;
-        }
-        if (RotateEvery < TimeSpan.FromMinutes(1) || RotateEvery > TimeSpan.FromDays(1) || TimeSpan.FromDays(1).Ticks % RotateEvery.Ticks != 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RotateEvery), RotateEvery,
-                "-RotateEvery must be between one minute and one day and divide a day evenly (like nfcapd -t), e.g. 00:05:00 or 01:00:00."),
-                ErrorIds.RotateEveryInvalid, ErrorCategory.InvalidArgument, RotateEvery));
-        string directory = GetUnresolvedProviderPathFromPSPath(OutputDirectory);
-        if (!ShouldProcess(directory, $"Write received flows to nfcapd files ({Compression}, one per {RotateEvery})"))
-            return false;
-        try
-        {
-            Directory.CreateDirectory(directory);
-            _output = new RotatingNfcapdWriter(directory, RotateEvery, Compression, ident: "FlowForensics", overwrite: Force);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, directory));
-        }
-        return true;
+        _output = FlowFileOutput.Open(this, OutputDirectory, RotateEvery, Compression, Force, PassThru, "Write received flows to nfcapd files", out bool declined);
+        return !declined;
     }
 
     private void Emit(FlowRecord flow, bool toPipeline)
@@ -305,21 +280,7 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
         _outputCount++;
         if (_output is not null)
         {
-            try
-            {
-                _output.Accept(flow);
-            }
-            catch (OutputFileExistsException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputExists, ErrorCategory.ResourceExists, ex.Path)
-                {
-                    ErrorDetails = new ErrorDetails($"{ex.Path} exists. Use -Force to overwrite it, or another -OutputDirectory."),
-                });
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
-            }
+            _output.Accept(flow);
             if (!PassThru) return;
         }
         if (toPipeline) WriteObject(flow);
@@ -328,21 +289,7 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
     private string[] CompleteOutput()
     {
         if (_output is null) return [];
-        try
-        {
-            _output.Complete();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, OutputDirectory));
-        }
-        var files = new string[_output.FilesWritten.Count];
-        for (int i = 0; i < files.Length; i++)
-        {
-            files[i] = _output.FilesWritten[i];
-            WriteVerbose($"Wrote {files[i]}");
-        }
-        _output.Dispose();
+        var files = _output.Complete();
         _output = null;
         return files;
     }
