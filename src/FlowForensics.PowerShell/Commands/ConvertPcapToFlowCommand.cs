@@ -5,7 +5,6 @@ using FlowForensics.Flows;
 using FlowForensics.Metering;
 using FlowForensics.PowerShell.Completers;
 using FlowForensics.PowerShell.Infrastructure;
-using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -16,7 +15,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Convert, "PcapToFlow", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(FlowRecord))]
-public sealed class ConvertPcapToFlowCommand : FlowCmdlet
+public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
@@ -75,31 +74,6 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     [ValidateRange(1, 100_000_000)]
     public int MaxActiveFlows { get; set; } = 1_000_000;
 
-    /// <summary>Writes the flows to nfcapd files in this directory (nfcapd.YYYYMMDDhhmm, one per -RotateEvery slot of capture time) instead of the pipeline.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? OutputDirectory { get; set; }
-
-    /// <summary>The time slot of each nfcapd file, by flow start (nfcapd -t; default 5 minutes).</summary>
-    [Parameter]
-    public TimeSpan RotateEvery { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Block compression of the nfcapd files (default LZ4, as nfcapd -z=lz4).</summary>
-    [Parameter]
-    public NfcapdCompression Compression { get; set; } = NfcapdCompression.Lz4;
-
-    /// <summary>With -OutputDirectory, also writes the flows to the pipeline.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    /// <summary>With -OutputDirectory, replaces nfcapd files that exist.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Only flows matching this nfdump filter are written (to the pipeline and to -OutputDirectory).</summary>
-    [Parameter]
-    public string? Filter { get; set; }
-
     private FlowFileOutput? _output;
     private Query.CompiledFilter? _filter;
 
@@ -153,7 +127,7 @@ public sealed class ConvertPcapToFlowCommand : FlowCmdlet
     /// <summary>Starts the nfcapd output, if asked for; false when -WhatIf (or a No) leaves nothing to do.</summary>
     private bool OpenOutput()
     {
-        _output = FlowFileOutput.Open(this, OutputDirectory, RotateEvery, Compression, Force, PassThru, "Write flows to nfcapd files", out bool declined);
+        _output = OpenFlowFileOutput("Write flows to nfcapd files", out bool declined);
         return !declined || PassThru;
     }
 

@@ -6,8 +6,6 @@ using System.Text;
 using FlowForensics.Export;
 using FlowForensics.Flows;
 using FlowForensics.PowerShell.Infrastructure;
-using FlowForensics.Storage;
-using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -44,7 +42,7 @@ public sealed class FlowCollectorSummary
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "FlowCollector", SupportsShouldProcess = true)]
 [OutputType(typeof(FlowRecord), typeof(FlowCollectorSummary))]
-public sealed class StartFlowCollectorCommand : FlowCmdlet
+public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 {
     private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(10);
 
@@ -57,31 +55,6 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
     [Parameter]
     [ValidateNotNull]
     public IPAddress ListenAddress { get; set; } = IPAddress.IPv6Any;
-
-    /// <summary>Writes the records to nfcapd files in this directory (nfcapd.YYYYMMDDhhmm, by flow start).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? OutputDirectory { get; set; }
-
-    /// <summary>The time slot of each nfcapd file, by flow start (nfcapd -t; default 5 minutes).</summary>
-    [Parameter]
-    public TimeSpan RotateEvery { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Block compression of the nfcapd files (default LZ4).</summary>
-    [Parameter]
-    public NfcapdCompression Compression { get; set; } = NfcapdCompression.Lz4;
-
-    /// <summary>With -OutputDirectory, also writes the records to the pipeline.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    /// <summary>With -OutputDirectory, replaces nfcapd files that exist.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Only records matching this nfdump filter are output.</summary>
-    [Parameter]
-    public string? Filter { get; set; }
 
     /// <summary>Stops after this long.</summary>
     [Parameter]
@@ -270,7 +243,7 @@ public sealed class StartFlowCollectorCommand : FlowCmdlet
 
     private bool OpenOutput()
     {
-        _output = FlowFileOutput.Open(this, OutputDirectory, RotateEvery, Compression, Force, PassThru, "Write received flows to nfcapd files", out bool declined);
+        _output = OpenFlowFileOutput("Write received flows to nfcapd files", out bool declined);
         return !declined;
     }
 
