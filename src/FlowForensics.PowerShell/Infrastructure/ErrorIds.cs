@@ -59,4 +59,10 @@ public static class ErrorIds
 
     /// <summary>A Start-FlowCollector -TemplateFile could not be read or is corrupt; the collector starts without it.</summary>
     public const string TemplateFileInvalid = "TemplateFileInvalid";
+
+    /// <summary>A hunt's -Exclude entry is not an address, a network, a port or port/protocol.</summary>
+    public const string ExcludeInvalid = "ExcludeInvalid";
+
+    /// <summary>A network list (-InternalNetwork and the like) holds an entry that is not an address or a CIDR network.</summary>
+    public const string NetworkInvalid = "NetworkInvalid";
 }

@@ -1,3 +1,4 @@
+using FlowForensics.Query;
 using System.Globalization;
 using System.Net;
 using FlowForensics.Analysis.TopN;
@@ -103,7 +104,7 @@ internal static class TopNComparison
         int parallelism = int.TryParse(Environment.GetEnvironmentVariable("TOPN_PARALLELISM"), CultureInfo.InvariantCulture, out int p)
             ? p : Math.Clamp(Environment.ProcessorCount / 2, 1, 8);   // what Measure-FlowTopN uses
         if (parallelism == 0) aggregator.AddRange(set.ReadFlows());
-        else aggregator.AddFiles(set.Files, TopNSelection.All, parallelism);
+        else aggregator.AddFiles(set.Files, FlowSelection.All, parallelism);
         Console.WriteLine(aggregator.RecordCount.ToString(CultureInfo.InvariantCulture));
         foreach (var row in aggregator.GetRows())
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Key} {row.Bytes}"));

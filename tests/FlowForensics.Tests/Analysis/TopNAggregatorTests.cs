@@ -124,7 +124,7 @@ public sealed class TopNAggregatorTests
             Flow("10.0.0.3", "10.0.0.9", startMs: 2000), Flow("10.0.0.4", "10.0.0.9", startMs: 2001),
             Flow("10.0.0.5", "10.0.0.9", startMs: 1500, protocol: 17),
         ];
-        var selection = new TopNSelection(FlowFilter.Compile("proto tcp"), T0.AddMilliseconds(1000), T0.AddMilliseconds(2000));
+        var selection = new FlowSelection(FlowFilter.Compile("proto tcp"), T0.AddMilliseconds(1000), T0.AddMilliseconds(2000));
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])) { Top = 0 });
         Assert.Equal(2, aggregator.AddRange(flows, selection));
         Assert.Equal(["10.0.0.2", "10.0.0.3"], aggregator.GetRows().Select(r => r.SrcAddr));
@@ -134,13 +134,13 @@ public sealed class TopNAggregatorTests
     [Fact]
     public void SelectionTakesLocalTimesAsTheInstantAndUnspecifiedAsUtc()
     {
-        var local = new TopNSelection(startFrom: T0.ToLocalTime());
+        var local = new FlowSelection(startFrom: T0.ToLocalTime());
         Assert.Equal(T0, local.StartFrom);
         Assert.Equal(DateTimeKind.Utc, local.StartFrom!.Value.Kind);
-        var unspecified = new TopNSelection(startTo: DateTime.SpecifyKind(T0, DateTimeKind.Unspecified));
+        var unspecified = new FlowSelection(startTo: DateTime.SpecifyKind(T0, DateTimeKind.Unspecified));
         Assert.Equal(T0, unspecified.StartTo);
-        Assert.Throws<ArgumentException>(() => new TopNSelection(startFrom: T0, startTo: T0.AddTicks(-1)));
-        Assert.True(TopNSelection.All.IsAll);
+        Assert.Throws<ArgumentException>(() => new FlowSelection(startFrom: T0, startTo: T0.AddTicks(-1)));
+        Assert.True(FlowSelection.All.IsAll);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FlowForensics.Query;
 using System.Net;
 using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
@@ -66,7 +67,7 @@ public sealed class TopNFileTests : IDisposable
             Bidirectional = bidirectional,
             Distinct = [TopNDistinctField.DstPort, TopNDistinctField.SrcAddr],
         };
-        var selection = new TopNSelection(FlowForensics.Query.FlowFilter.Compile("not dst port 50003"));
+        var selection = new FlowSelection(FlowForensics.Query.FlowFilter.Compile("not dst port 50003"));
         var sequential = new TopNAggregator(options);
         long acceptedInOrder = sequential.AddRange(new FlowFileSet([_dir]).ReadFlows(), selection);
         var parallel = new TopNAggregator(options);
@@ -88,7 +89,7 @@ public sealed class TopNFileTests : IDisposable
         var options = new TopNOptions(TopNOptions.ParseProperties(["DstPort"])) { Top = 0 };
         var errors = new List<FlowDataException>();
         var parallel = new TopNAggregator(options);
-        parallel.AddFiles(_files, TopNSelection.All, parallelism, errors.Add);
+        parallel.AddFiles(_files, FlowSelection.All, parallelism, errors.Add);
         var inOrderErrors = new List<FlowDataException>();
         var sequential = new TopNAggregator(options);
         sequential.AddRange(new FlowFileSet([_dir]).ReadFlows(onFileError: inOrderErrors.Add));
@@ -108,7 +109,7 @@ public sealed class TopNFileTests : IDisposable
     {
         var reports = new List<long>();
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])));
-        aggregator.AddFiles(_files, TopNSelection.All, parallelism, onProgress: reports.Add);
+        aggregator.AddFiles(_files, FlowSelection.All, parallelism, onProgress: reports.Add);
         Assert.NotEmpty(reports);
         Assert.Equal(_files.Sum(f => new FileInfo(f).Length), reports[^1]);
         for (int i = 1; i < reports.Count; i++) Assert.True(reports[i] >= reports[i - 1]);
@@ -122,7 +123,7 @@ public sealed class TopNFileTests : IDisposable
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])));
-        Assert.ThrowsAny<OperationCanceledException>(() => aggregator.AddFiles(_files, TopNSelection.All, parallelism, cancel: cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => aggregator.AddFiles(_files, FlowSelection.All, parallelism, cancel: cancel.Token));
     }
 
     private static List<string> Describe(IReadOnlyList<TopNRow> rows) =>

@@ -1,6 +1,8 @@
+using FlowForensics.Query;
 using System.Runtime.ExceptionServices;
 using FlowForensics.Analysis.Aggregation;
 using FlowForensics.Flows;
+using FlowForensics.Storage;
 using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
 
@@ -69,7 +71,7 @@ public sealed class TopNAggregator
     /// Adds the records of a stream that <paramref name="selection"/> accepts; returns how many were accepted.
     /// Checks for cancellation every few thousand records.
     /// </summary>
-    public long AddRange(IEnumerable<FlowRecord> flows, TopNSelection selection, CancellationToken cancel = default)
+    public long AddRange(IEnumerable<FlowRecord> flows, FlowSelection selection, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(selection);
         if (selection.IsAll)
@@ -106,7 +108,7 @@ public sealed class TopNAggregator
     /// <paramref name="onFileError"/> with the flows before the damage counted; <paramref name="onFileError"/> and
     /// <paramref name="onProgress"/> (bytes of finished files) run on the calling thread. Returns the records accepted.
     /// </summary>
-    public long AddFiles(IReadOnlyList<string> files, TopNSelection selection, int parallelism,
+    public long AddFiles(IReadOnlyList<string> files, FlowSelection selection, int parallelism,
         Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -182,58 +184,14 @@ public sealed class TopNAggregator
         return accepted;
     }
 
-    /// <summary>One file after another, straight into this table (no partial tables, no merge); progress every few thousand records.</summary>
-    private long AddFilesInOrder(IReadOnlyList<string> files, TopNSelection selection, Action<FlowDataException>? onFileError,
-        Action<long>? onProgress, CancellationToken cancel)
-    {
-        long accepted = 0, bytesDone = 0;
-        foreach (string path in files)
-        {
-            cancel.ThrowIfCancellationRequested();
-            FlowDataException? error = null;
-            long length = 0;
-            try
-            {
-                length = new FileInfo(path).Length;
-                using var reader = NfcapdFileReader.Open(path);
-                int untilCheck = CancelCheckInterval;
-                foreach (var flow in reader.ReadFlows(cancel))
-                {
-                    if (selection.Accepts(flow))
-                    {
-                        Add(flow);
-                        accepted++;
-                    }
-                    if (--untilCheck == 0)
-                    {
-                        untilCheck = CancelCheckInterval;
-                        cancel.ThrowIfCancellationRequested();
-                        onProgress?.Invoke(bytesDone + reader.Position);
-                    }
-                }
-            }
-            catch (FlowDataException e)
-            {
-                error = e;   // the flows before the damage stay counted
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                error = new FlowDataException(path, 0, e.Message, e);
-            }
-            bytesDone += length;
-            if (error is not null)
-            {
-                if (onFileError is null) ExceptionDispatchInfo.Throw(error);
-                onFileError(error);
-            }
-            onProgress?.Invoke(bytesDone);
-        }
-        return accepted;
-    }
+    /// <summary>One file after another, straight into this table (no partial tables, no merge).</summary>
+    private long AddFilesInOrder(IReadOnlyList<string> files, FlowSelection selection, Action<FlowDataException>? onFileError,
+        Action<long>? onProgress, CancellationToken cancel) =>
+        FlowFileStream.ForEach(files, selection, Add, onFileError, onProgress, cancel);
 
     private sealed record FileResult(TopNAggregator Partial, FlowDataException? Error, long Length);
 
-    private FileResult ReadFile(string path, TopNSelection selection, CancellationToken cancel)
+    private FileResult ReadFile(string path, FlowSelection selection, CancellationToken cancel)
     {
         var partial = new TopNAggregator(Options);
         FlowDataException? error = null;

@@ -1,15 +1,14 @@
 using FlowForensics.Flows;
-using FlowForensics.Query;
 
-namespace FlowForensics.Analysis.TopN;
+namespace FlowForensics.Query;
 
 /// <summary>
-/// Which records a top-N run counts: an nfdump filter (compiled once) and a window on the flow's start time,
+/// Which records an analysis (top N, a hunt) counts: an nfdump filter (compiled once) and a window on the flow's start time,
 /// both ends inclusive (<c>from ≤ Start ≤ to</c>). Unlike nfdump's <c>-t</c> (the whole flow inside the window),
 /// a flow counts for the window in which it began, so adjacent windows never count a flow twice or drop one that
 /// straddles their edge.
 /// </summary>
-public sealed class TopNSelection
+public sealed class FlowSelection
 {
     private readonly CompiledFilter? _filter;
     private readonly long _fromTicks, _toTicks;
@@ -17,7 +16,7 @@ public sealed class TopNSelection
     /// <param name="filter">Null or a match-all filter: every record.</param>
     /// <param name="startFrom">Earliest flow start counted (UTC; a local time is converted, an unspecified one taken as UTC); null = open.</param>
     /// <param name="startTo">Latest flow start counted, inclusive; null = open.</param>
-    public TopNSelection(CompiledFilter? filter = null, DateTime? startFrom = null, DateTime? startTo = null)
+    public FlowSelection(CompiledFilter? filter = null, DateTime? startFrom = null, DateTime? startTo = null)
     {
         _filter = filter is null || filter.IsTriviallyTrue ? null : filter;
         StartFrom = startFrom is { } f ? ToUtc(f) : null;
@@ -29,7 +28,7 @@ public sealed class TopNSelection
     }
 
     /// <summary>Every record.</summary>
-    public static TopNSelection All { get; } = new();
+    public static FlowSelection All { get; } = new();
 
     public CompiledFilter? Filter => _filter;
 

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using FlowForensics.Analysis.Hunting;
+
+namespace FlowForensics.PowerShell.Infrastructure;
+
+/// <summary>
+/// Base of the hunts (Find-Flow*): the flow input of <see cref="FlowAnalysisCmdlet"/> plus <c>-Exclude</c>, the allowlist
+/// applied while the hunt reads (addresses, networks, ports, <c>port/protocol</c>), and the parsing of network lists
+/// such as <c>-InternalNetwork</c> with errors that name the bad entry.
+/// </summary>
+public abstract class HuntCmdlet : FlowAnalysisCmdlet
+{
+    /// <summary>Allowlisted addresses, networks and ports (10.0.0.53, 10.8.0.0/16, 123, 53/udp): flows touching them are left out of the hunt.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] Exclude { get; set; } = [];
+
+    /// <summary>-Exclude, parsed in BeginProcessing.</summary>
+    protected FlowExclusion Exclusion { get; private set; } = FlowExclusion.None;
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            Exclusion = FlowExclusion.Parse(Exclude);
+        }
+        catch (FormatException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(e.Message, nameof(Exclude), e),
+                ErrorIds.ExcludeInvalid, ErrorCategory.InvalidArgument, Exclude));
+        }
+        base.BeginProcessing();
+    }
+
+    /// <summary>Parses a list of networks given to <paramref name="parameterName"/>; null or empty gives <paramref name="fallback"/>.</summary>
+    protected AddressSet ParseNetworks(string[]? networks, string parameterName, AddressSet fallback)
+    {
+        if (networks is null || networks.Length == 0) return fallback;
+        try
+        {
+            return AddressSet.Parse(networks);
+        }
+        catch (FormatException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{parameterName}: {e.Message}", parameterName, e),
+                ErrorIds.NetworkInvalid, ErrorCategory.InvalidArgument, networks));
+            return fallback;
+        }
+    }
+}
