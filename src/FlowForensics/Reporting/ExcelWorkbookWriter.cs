@@ -32,11 +32,18 @@ public static class ExcelWorkbookWriter
 
     // cellXfs indices (see BuildStylesheet)
     internal const uint StyleDefault = 0, StyleHeader = 1, StyleInteger = 2, StyleCount = 3, StyleDecimal = 4, StylePercent = 5,
-        StyleDateTime = 6, StyleTimeSpan = 7, StyleTitle = 8, StyleSection = 9, StyleLabel = 10;
+        StyleDateTime = 6, StyleTimeSpan = 7, StyleTitle = 8, StyleSection = 9, StyleLabel = 10, StyleCountLeft = 11, StyleTimeSpanLeft = 12, StyleText = 13;
 
     private const uint FormatDateTimeId = 164, FormatTimeSpanId = 165;
     private const int WidthSampleRows = 500;
-    private const double MaxColumnWidth = 60, MinColumnWidth = 6;
+    private const double MaxColumnWidth = 72, MinColumnWidth = 6;
+
+    /// <summary>The lines under the summary's title: how times and formula-like text are written.</summary>
+    public static IReadOnlyList<string> Notes { get; } =
+    [
+        "All times are UTC; durations are hours:minutes:seconds; bytes and packets count both directions.",
+        $"Cell text that begins with {string.Join(' ', FormulaTriggers.Select(static c => c switch { '\t' => "tab", '\r' => "CR", _ => c.ToString() }))} is stored with an apostrophe (') in front, so no spreadsheet runs it as a formula.",
+    ];
 
     /// <summary>Text as the workbook stores it: formula triggers get a leading apostrophe, characters XML cannot hold become U+FFFD, over-long text is cut.</summary>
     public static string NeutraliseText(string text)
@@ -132,7 +139,7 @@ public static class ExcelWorkbookWriter
         var summary = new ReportTable("Summary", [new("Item", ReportColumnKind.Text), new("Value", ReportColumnKind.Text)], int.MaxValue);
         foreach (var (label, value) in wb.Summary) summary.Add([label, value]);
         var sheetsTable = new ReportTable("Sheets", [new("Sheet", ReportColumnKind.Text), new("Rows", ReportColumnKind.Count),
-            new("Offered", ReportColumnKind.Count), new("LeftOut", ReportColumnKind.Count), new("Contents", ReportColumnKind.Text)], int.MaxValue);
+            new("Total", ReportColumnKind.Count), new("LeftOut", ReportColumnKind.Count), new("Contents", ReportColumnKind.Text)], int.MaxValue);
         foreach (var t in wb.Sheets) sheetsTable.Add([t.Name, (long)t.Rows.Count, t.OfferedRows, t.OfferedRows - t.Rows.Count, t.Note]);
 
         var blocks = new List<(string Title, ReportTable Table)>
@@ -149,6 +156,7 @@ public static class ExcelWorkbookWriter
         w.WriteStartElement(new SheetData());
         uint row = 1;
         WriteTextRow(w, strings, row++, "FlowForensics report", StyleTitle);
+        foreach (string note in Notes) WriteTextRow(w, strings, row++, note, StyleDefault);
         row++;
         foreach (var (title, table) in blocks)
         {
@@ -159,7 +167,8 @@ public static class ExcelWorkbookWriter
             foreach (var values in table.Rows) WriteRow(w, strings, row++, table.Columns, values, table == summary ? 0 : -1);
             if (table.Rows.Count == 0) row++;   // a table needs a data row, even an empty one
             tables.Add(($"A{top}:{ColumnLetters(table.Columns.Count - 1)}{row - 1}", table, TableName(table.Name)));
-            Measure(widths, table);
+            // the long last columns (Contents, Sha256) are not measured: their text runs on into the empty cells to the right
+            Measure(widths, table, table == summary ? table.Columns.Count : table.Columns.Count - 1);
             row++;
         }
         w.WriteEndElement();   // sheetData
@@ -254,10 +263,19 @@ public static class ExcelWorkbookWriter
             object? v = values[c];
             if (v is null) continue;
             string reference = ColumnLetters(c) + row;
+            if (labelColumn >= 0 && c > labelColumn && v is long or ulong or TimeSpan)
+            {
+                w.WriteElement(new Cell
+                {
+                    CellReference = reference, StyleIndex = v is TimeSpan ? StyleTimeSpanLeft : StyleCountLeft,
+                    CellValue = new CellValue(v is TimeSpan ts ? ts.TotalDays.ToString("R", CultureInfo.InvariantCulture) : Convert.ToString(v, CultureInfo.InvariantCulture)!),
+                });
+                continue;
+            }
             var kind = columns[c].Kind;
             Cell cell = v switch
             {
-                string s => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(NeutraliseText(s))), StyleIndex = c == labelColumn ? StyleLabel : StyleDefault },
+                string s => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(NeutraliseText(s))), StyleIndex = c == labelColumn ? StyleLabel : StyleText },
                 bool b => new Cell { DataType = CellValues.Boolean, CellValue = new CellValue(b ? "1" : "0") },
                 DateTime d => new Cell { CellValue = new CellValue(d.ToOADate().ToString("R", CultureInfo.InvariantCulture)), StyleIndex = StyleDateTime },
                 TimeSpan t => new Cell { CellValue = new CellValue(t.TotalDays.ToString("R", CultureInfo.InvariantCulture)), StyleIndex = StyleTimeSpan },
@@ -268,7 +286,7 @@ public static class ExcelWorkbookWriter
                     CellValue = new CellValue((kind == ReportColumnKind.Percent ? d / 100 : d).ToString("R", CultureInfo.InvariantCulture)),
                     StyleIndex = kind == ReportColumnKind.Percent ? StylePercent : StyleDecimal,
                 },
-                _ => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(NeutraliseText(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))) },
+                _ => new Cell { DataType = CellValues.SharedString, StyleIndex = StyleText, CellValue = new CellValue(strings.Index(NeutraliseText(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))) },
             };
             if (cell.DataType is null && v is double dd && (double.IsNaN(dd) || double.IsInfinity(dd)))
                 cell = new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(dd.ToString(CultureInfo.InvariantCulture))) };
@@ -279,18 +297,21 @@ public static class ExcelWorkbookWriter
     }
 
     /// <summary>Widths in characters from the header and the first rows' display text, within 6..60.</summary>
-    private static void Measure(double[] widths, ReportTable table)
+    private static void Measure(double[] widths, ReportTable table) => Measure(widths, table, table.Columns.Count);
+
+    private static void Measure(double[] widths, ReportTable table, int columns)
     {
-        for (int c = 0; c < table.Columns.Count && c < widths.Length; c++)
+        for (int c = 0; c < columns && c < widths.Length; c++)
         {
             double width = HeaderText(table.Columns[c].Name).Length + 3;   // room for the filter button
             int n = 0;
             foreach (var row in table.Rows)
             {
                 if (++n > WidthSampleRows) break;
-                width = Math.Max(width, DisplayLength(row[c], table.Columns[c].Kind) + 1.5);
+                width = Math.Max(width, DisplayLength(row[c], table.Columns[c].Kind));
             }
-            widths[c] = Math.Max(widths[c], Math.Clamp(width, MinColumnWidth, MaxColumnWidth));
+            // a tenth more and two characters of gap: right-aligned numbers must not touch the text beside them
+            widths[c] = Math.Max(widths[c], Math.Clamp(width * 1.1 + 2, MinColumnWidth, MaxColumnWidth));
         }
     }
 
@@ -384,7 +405,7 @@ public static class ExcelWorkbookWriter
         { Count = 2U };
         var xfs = new CellFormats(
             Xf(0, 0),                                                   // 0 default
-            Xf(0, 1, fill: 2, border: 1),                               // 1 header
+            Xf(0, 1, fill: 2, border: 1, alignLeft: true),              // 1 header
             Xf(1, 0),                                                   // 2 integer "0"
             Xf(3, 0),                                                   // 3 count "#,##0"
             Xf(4, 0),                                                   // 4 decimal "#,##0.00"
@@ -393,8 +414,11 @@ public static class ExcelWorkbookWriter
             Xf(FormatTimeSpanId, 0),                                    // 7 duration
             Xf(0, 2),                                                   // 8 title
             Xf(0, 3),                                                   // 9 section heading
-            Xf(0, 1))                                                   // 10 label
-        { Count = 11U };
+            Xf(0, 1),                                                   // 10 label
+            Xf(3, 0, alignLeft: true),                                  // 11 count, left (summary values)
+            Xf(FormatTimeSpanId, 0, alignLeft: true),                   // 12 duration, left (summary values)
+            Xf(0, 0, alignLeft: true))                                  // 13 text, indented from a number on its left
+        { Count = 14U };
         return new Stylesheet(numberingFormats, fonts, fills, borders,
             new CellStyleFormats(new CellFormat { NumberFormatId = 0U, FontId = 0U, FillId = 0U, BorderId = 0U }) { Count = 1U },
             xfs,
@@ -410,7 +434,7 @@ public static class ExcelWorkbookWriter
         };
         if (alignLeft)
         {
-            xf.Append(new Alignment { Horizontal = HorizontalAlignmentValues.Left });
+            xf.Append(new Alignment { Horizontal = HorizontalAlignmentValues.Left, Indent = 1U });
             xf.ApplyAlignment = true;
         }
         return xf;
@@ -443,7 +467,7 @@ public static class ExcelWorkbookWriter
             new C.Smooth { Val = false });
         var lineChart = new C.LineChart(new C.Grouping { Val = C.GroupingValues.Standard }, new C.VaryColors { Val = false }, series,
             new C.ShowMarker { Val = false }, new C.AxisId { Val = catAxis }, new C.AxisId { Val = valAxis });
-        var dateAxis = new C.DateAxis(
+        var dateAxis = new C.CategoryAxis(
             new C.AxisId { Val = catAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }), new C.Delete { Val = false },
             new C.AxisPosition { Val = C.AxisPositionValues.Bottom },
             new C.NumberingFormat { FormatCode = "mm-dd hh:mm", SourceLinked = false },
@@ -451,8 +475,8 @@ public static class ExcelWorkbookWriter
             new C.TickLabelPosition { Val = C.TickLabelPositionValues.Low },
             new C.TextProperties(new A.BodyProperties { Rotation = -2700000, Vertical = A.TextVerticalValues.Horizontal }, new A.ListStyle(),
                 new A.Paragraph(new A.ParagraphProperties(new A.DefaultRunProperties { FontSize = 800 }), new A.EndParagraphRunProperties { Language = "en-US" })),
-            new C.CrossingAxis { Val = valAxis }, new C.Crosses { Val = C.CrossesValues.AutoZero }, new C.AutoLabeled { Val = true },
-            new C.LabelOffset { Val = 100 }, new C.BaseTimeUnit { Val = C.TimeUnitValues.Days });
+            new C.CrossingAxis { Val = valAxis }, new C.Crosses { Val = C.CrossesValues.AutoZero }, new C.AutoLabeled { Val = false },
+            new C.LabelAlignment { Val = C.LabelAlignmentValues.Center }, new C.LabelOffset { Val = 100 }, new C.NoMultiLevelLabels { Val = false });
         var valueAxis = new C.ValueAxis(
             new C.AxisId { Val = valAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }), new C.Delete { Val = false },
             new C.AxisPosition { Val = C.AxisPositionValues.Left }, new C.MajorGridlines(),

@@ -202,12 +202,13 @@ public sealed class FlowReport
         };
         foreach (var (start, bytes, packets, flows) in _traffic.Buckets()) traffic.Add([start, bytes, packets, flows]);
 
-        var evidence = new ReportTable("Evidence", [new("Path", ReportColumnKind.Text), new("Length", ReportColumnKind.Count),
-            new("Sha256", ReportColumnKind.Text), new("FirstSeen", ReportColumnKind.DateTime), new("LastSeen", ReportColumnKind.DateTime),
+        var evidence = new ReportTable("Evidence", [new("Path", ReportColumnKind.Text),
+            new("Length", ReportColumnKind.Count), new("FirstSeen", ReportColumnKind.DateTime), new("LastSeen", ReportColumnKind.DateTime),
             new("Flows", ReportColumnKind.Count), new("Packets", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count),
-            new("Layout", ReportColumnKind.Integer), new("Compression", ReportColumnKind.Text), new("Ident", ReportColumnKind.Text)], int.MaxValue);
+            new("Layout", ReportColumnKind.Integer), new("Compression", ReportColumnKind.Text), new("Ident", ReportColumnKind.Text),
+            new("Sha256", ReportColumnKind.Text)], int.MaxValue);
         foreach (var f in _evidence)
-            evidence.Add([f.Path, f.Length, f.Sha256, f.FirstSeen, f.LastSeen, f.Flows, f.Packets, f.Bytes, (long)f.Layout, f.Compression.ToString(), f.Ident]);
+            evidence.Add([f.Path, f.Length, f.FirstSeen, f.LastSeen, f.Flows, f.Packets, f.Bytes, (long)f.Layout, f.Compression.ToString(), f.Ident, f.Sha256]);
 
         var all = new List<ReportTable>(sheets.Count + 2) { traffic };
         all.AddRange(sheets);
@@ -240,8 +241,6 @@ public sealed class FlowReport
         items.Add(("Time span", FirstStart is { } a && LastEnd is { } b && b >= a ? b - a : null));
         if (ObjectCount > 0) items.Add(("Objects from the pipeline (not flows)", ObjectCount));
         foreach (var (name, value) in _parameters) items.Add(($"Parameter -{name}", value));
-        items.Add(("Times", "All times are UTC; durations are shown as hours:minutes:seconds."));
-        items.Add(("Formula text", $"Cell text that begins with {string.Join(' ', ExcelWorkbookWriter.FormulaTriggers.Select(Visible))} is prefixed with an apostrophe (') so no spreadsheet runs it as a formula."));
         return items;
     }
 
@@ -254,8 +253,6 @@ public sealed class FlowReport
             return v is null ? "unknown" : $"{v.Major}.{v.Minor}.{v.Build}";
         }
     }
-
-    private static string Visible(char c) => c switch { '\t' => "tab", '\r' => "CR", _ => c.ToString() };
 
     private ReportTable BuildTimeline()
     {
