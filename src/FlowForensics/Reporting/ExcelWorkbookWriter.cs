@@ -345,6 +345,15 @@ public static class ExcelWorkbookWriter
         ws.Save();
     }
 
+    private static bool ContainsOnlyHex(this ReadOnlySpan<char> span)
+    {
+        foreach (char c in span)
+        {
+            if (!char.IsAsciiHexDigit(c)) return false;
+        }
+        return true;
+    }
+
     private static string HeaderText(string name) => NeutraliseText(name).Replace('\n', ' ').Replace('\r', ' ');
 
     /// <summary>0 → A, 25 → Z, 26 → AA.</summary>
@@ -536,13 +545,31 @@ public static class ExcelWorkbookWriter
             w.WriteStartElement(new SharedStringTable { Count = (uint)Math.Min(_uses, uint.MaxValue), UniqueCount = (uint)_strings.Count });
             foreach (string s in _strings)
             {
-                var t = new Text(s);
+                var t = new Text(Escape(s));
                 if (s.Length > 0 && (char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[^1]))) t.Space = SpaceProcessingModeValues.Preserve;
                 w.WriteElement(new SharedStringItem(t));
             }
             w.WriteEndElement();
             w.Close();
         }
+    }
+
+    /// <summary>
+    /// OOXML's escaping of text (ST_Xstring): a carriage return, which XML would turn into a line feed, is stored as
+    /// <c>_x000D_</c>, and text that already looks like such an escape keeps its underscore as <c>_x005F_</c>.
+    /// </summary>
+    internal static string Escape(string s)
+    {
+        if (s.IndexOf('\r') < 0 && s.IndexOf("_x", StringComparison.Ordinal) < 0) return s;
+        var sb = new StringBuilder(s.Length + 8);
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '\r') sb.Append("_x000D_");
+            else if (c == '_' && i + 6 < s.Length && s[i + 1] == 'x' && s[i + 6] == '_' && s.AsSpan(i + 2, 4).ContainsOnlyHex()) sb.Append("_x005F_");
+            else sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     /// <summary>Unique names (case-insensitive), cut to a length, with " (2)", "_2" … added to repeats.</summary>
