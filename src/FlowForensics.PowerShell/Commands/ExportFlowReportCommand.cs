@@ -49,6 +49,7 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
 
     /// <summary>Report only the flows this nfdump filter matches (findings and other objects are not filtered).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
     public string? Filter { get; set; }
 
     /// <summary>Report only flows that start at or after this time (UTC unless the value says otherwise).</summary>
