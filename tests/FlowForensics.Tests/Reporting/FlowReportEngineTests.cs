@@ -146,4 +146,30 @@ public sealed class FlowReportEngineTests : IDisposable
         Assert.Contains(new string('N', 31), wb.SheetNames);
         Assert.Equal(2, wb.Table("a_b_c___x_").Rows.Count);
     }
+
+    /// <summary>A finding of the analysis below: flat, as every hunt's.</summary>
+    public sealed record LargeFlowFinding(DateTime FirstSeen, string SrcAddr, string DstAddr, long Bytes, string Reason);
+
+    [Fact]
+    public void A_hunt_plugs_into_the_report_with_one_adapter_and_gets_a_sheet_and_timeline_rows()
+    {
+        var flows = CmdletKit.RandomFlows(2_000, seed: 11, CmdletKit.T0, TimeSpan.FromHours(1));
+        var hunt = ReportAnalysis.Hunt("Large flows", "flows over 90,000 bytes", new List<LargeFlowFinding>(),
+            static (found, f) => { if (f.Bytes > 90_000) found.Add(new(f.Start, f.SrcAddr!.ToString(), f.DstAddr!.ToString(), f.Bytes, $"{f.Bytes:N0} bytes in one flow")); },
+            static found => found);
+        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 0 }, [.. StandardReportAnalyses.Create(5), hunt]);
+        foreach (var f in flows) report.AddFlow(f);
+        var wb = report.Complete();
+        var expected = flows.Where(f => f.Bytes > 90_000).ToList();
+        Assert.NotEmpty(expected);
+        var sheet = wb.Sheets.Single(t => t.Name == "Large flows");
+        Assert.Equal(["FirstSeen", "SrcAddr", "DstAddr", "Bytes", "Reason"], sheet.Columns.Select(c => c.Name));
+        Assert.Equal([ReportColumnKind.DateTime, ReportColumnKind.Text, ReportColumnKind.Text, ReportColumnKind.Count, ReportColumnKind.Text], sheet.Columns.Select(c => c.Kind));
+        Assert.Equal(expected.Select(f => f.Bytes), sheet.Rows.Select(r => (long)r[3]!));
+        var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
+        Assert.Equal(expected.Count, timeline.Rows.Count);   // no flows listed (limit 0), every finding
+        Assert.All(timeline.Rows, r => Assert.Equal("Large flows", r[3]));
+        Assert.Equal(expected.Select(f => f.Start).Order(), timeline.Rows.Select(r => (DateTime)r[0]!));
+        Assert.Equal(["Traffic", "Top talkers", "Top ports", "Top conversations", "Large flows", "Timeline"], wb.Sheets.Select(t => t.Name));
+    }
 }
