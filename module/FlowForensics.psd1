@@ -16,6 +16,7 @@
         'Get-FlowRecord'
         'Measure-FlowTopN'
         'Start-FlowCollector'
+        'Export-FlowReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

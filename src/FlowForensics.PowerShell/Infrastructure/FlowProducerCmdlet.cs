@@ -33,6 +33,7 @@ public abstract class FlowProducerCmdlet : FlowCmdlet
 
     /// <summary>Only flows matching this nfdump filter are output (to the pipeline and to -OutputDirectory).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
     public string? Filter { get; set; }
 
     /// <summary>The nfcapd output for -OutputDirectory, or null (see <see cref="FlowFileOutput.Open"/>).</summary>
