@@ -16,6 +16,8 @@
         'Get-FlowRecord'
         'Measure-FlowTopN'
         'Start-FlowCollector'
+        'New-FlowBaseline'
+        'Find-FlowAnomaly'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
