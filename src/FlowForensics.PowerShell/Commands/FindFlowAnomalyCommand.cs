@@ -25,6 +25,11 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
     [ValidateRange(0.1, 1000.0)]
     public double Threshold { get; set; } = 3.5;
 
+    /// <summary>A surge must also exceed the baseline's largest interval times this factor (1.5).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1000.0)]
+    public double MaxFactor { get; set; } = 1.5;
+
     /// <summary>Bytes per interval below which no byte surge is reported (1 MB).</summary>
     [Parameter]
     [ValidateRange(0, long.MaxValue)]
@@ -68,7 +73,7 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
     /// <summary>Report only these anomaly types.</summary>
     [Parameter]
     [ValidateSet(AnomalyTypes.VolumeSurge, AnomalyTypes.NewPeer, AnomalyTypes.NewPort, AnomalyTypes.UnusualHour, AnomalyTypes.NewHost,
-        AnomalyTypes.SynFlood, AnomalyTypes.UdpFlood, AnomalyTypes.IcmpFlood, AnomalyTypes.TcpFlood, AnomalyTypes.PacketFlood, AnomalyTypes.FlowFlood)]
+        AnomalyTypes.SynFlood, AnomalyTypes.UdpFlood, AnomalyTypes.IcmpFlood, AnomalyTypes.PacketFlood, AnomalyTypes.FlowFlood)]
     public string[] Type { get; set; } = [];
 
     protected override string ProgressActivity => "Comparing flows with a baseline";
@@ -79,6 +84,7 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
         var options = new AnomalyDetectorOptions
         {
             Threshold = Threshold,
+            MaxFactor = MaxFactor,
             MinSurgeBytes = MinSurgeBytes,
             MinSurgePackets = MinSurgePackets,
             MinSurgeFlows = MinSurgeFlows,

@@ -237,12 +237,11 @@ public sealed class AnomalyDetector
         {
             (type, technique, metric, observed, minimum) = (AnomalyTypes.SynFlood, "T1499.001", BaselineMetric.FlowsIn, cell.SynOnlyFlows, _options.SynFloodMinFlows);
         }
-        else if (c.PacketsIn >= _options.FloodMinPackets && AboveBaseline(c.PacketsIn, profile?.PacketsIn))
+        else if (cell.NonTcpPackets >= _options.FloodMinPackets && c.PacketsOut * 2 < cell.NonTcpPackets && AboveBaseline(c.PacketsIn, profile?.PacketsIn))
         {
-            long top = Math.Max(Math.Max(cell.UdpPackets, cell.IcmpPackets), Math.Max(cell.TcpPackets, cell.OtherPackets));
-            type = top == cell.UdpPackets ? AnomalyTypes.UdpFlood : top == cell.IcmpPackets ? AnomalyTypes.IcmpFlood
-                : top == cell.TcpPackets ? AnomalyTypes.TcpFlood : AnomalyTypes.PacketFlood;
-            (technique, metric, observed, minimum) = ("T1498.001", BaselineMetric.PacketsIn, c.PacketsIn, _options.FloodMinPackets);
+            long top = Math.Max(Math.Max(cell.UdpPackets, cell.IcmpPackets), cell.OtherPackets);
+            type = top == cell.UdpPackets ? AnomalyTypes.UdpFlood : top == cell.IcmpPackets ? AnomalyTypes.IcmpFlood : AnomalyTypes.PacketFlood;
+            (technique, metric, observed, minimum) = ("T1498.001", BaselineMetric.PacketsIn, cell.NonTcpPackets, _options.FloodMinPackets);
         }
         else if ((cell.Sources?.Count ?? 0) >= _options.FloodMinSources && c.FlowsIn >= _options.FloodMinFlows && AboveBaseline(c.FlowsIn, profile?.FlowsIn))
         {
@@ -260,8 +259,7 @@ public sealed class AnomalyDetector
             AnomalyTypes.FlowFlood => $"{observed:N0} flows",
             AnomalyTypes.UdpFlood => $"{observed:N0} packets, mostly UDP,",
             AnomalyTypes.IcmpFlood => $"{observed:N0} packets, mostly ICMP,",
-            AnomalyTypes.TcpFlood => $"{observed:N0} packets, mostly TCP,",
-            _ => $"{observed:N0} packets",
+            _ => $"{observed:N0} packets of other protocols than TCP",
         };
         string baselineText = profile is null ? "a host the baseline never saw receive traffic"
             : $"a host whose baseline median is {stats.Median:N0} per interval ({z:0.#} MADs above)";
@@ -411,8 +409,13 @@ public sealed class AnomalyDetector
         return stats.Samples < _options.MinBaselineIntervals ? Math.Max(mad, stats.Median) : mad;
     }
 
+    /// <summary>
+    /// The top of the usual range: the robust bound (median + threshold × MAD / 0.6745) or the largest interval of the
+    /// baseline times <see cref="AnomalyDetectorOptions.MaxFactor"/>, whichever is higher, so a peak the baseline already
+    /// saw (a nightly backup; the day of a host whose median is its quiet night) is not a surge.
+    /// </summary>
     private double UpperBound(VolumeStatistics stats) =>
-        Math.Max(stats.P95, stats.Median + (_options.Threshold * EffectiveMad(stats) / MadScale));
+        Math.Max(stats.Max * _options.MaxFactor, stats.Median + (_options.Threshold * EffectiveMad(stats) / MadScale));
 
     private long MinimumFor(BaselineMetric metric) => metric switch
     {
@@ -462,7 +465,9 @@ public sealed class AnomalyDetector
     private sealed class Cell
     {
         public IntervalCounters Counters;
-        public long SynOnlyFlows, UdpPackets, IcmpPackets, TcpPackets, OtherPackets;
+        public long SynOnlyFlows, UdpPackets, IcmpPackets, OtherPackets;
+
+        public long NonTcpPackets => UdpPackets + IcmpPackets + OtherPackets;
         public HashSet<FlowAddress>? Sources;
         public List<string>? SampleSources;
         public HashSet<ushort>? SynPorts;
@@ -478,7 +483,6 @@ public sealed class AnomalyDetector
             switch (flow.Protocol)
             {
                 case IpProtocolNames.Tcp:
-                    TcpPackets += flow.Packets;
                     if ((flow.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst | TcpFlags.Fin)) == TcpFlags.Syn)
                     {
                         SynOnlyFlows += flow.Flows;

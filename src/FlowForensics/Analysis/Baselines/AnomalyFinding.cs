@@ -13,7 +13,7 @@ public sealed class AnomalyFinding
     /// <summary>Host or Network.</summary>
     public string Scope { get; init; } = "Host";
 
-    /// <summary>VolumeSurge, NewPeer, NewPort, UnusualHour, NewHost, SynFlood, UdpFlood, IcmpFlood, TcpFlood, PacketFlood, FlowFlood.</summary>
+    /// <summary>VolumeSurge, NewPeer, NewPort, UnusualHour, NewHost, SynFlood, UdpFlood, IcmpFlood, PacketFlood, FlowFlood.</summary>
     public string AnomalyType { get; init; } = string.Empty;
 
     /// <summary>The MITRE ATT&amp;CK technique where one fits (T1498.001, T1499.001, T1498), else empty.</summary>
@@ -30,7 +30,7 @@ public sealed class AnomalyFinding
 
     public double Observed { get; init; }
 
-    /// <summary>The top of the usual range in the baseline (for volumes: median + threshold × MAD / 0.6745, at least the p95).</summary>
+    /// <summary>The top of the usual range in the baseline (for volumes: median + threshold × MAD / 0.6745, at least 1.5 × the baseline's largest interval).</summary>
     public double Expected { get; init; }
 
     /// <summary>The baseline's median for the metric (0 when the baseline has none).</summary>
