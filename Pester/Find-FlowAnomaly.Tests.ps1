@@ -9,12 +9,15 @@ BeforeAll {
     $fullId = 'FlowForensics.PowerShell.Commands.FindFlowAnomalyCommand'
     $flows = @(Convert-PcapToFlow -Path $demo)
     $cut = [datetime]::new(2026, 1, 15, 9, 4, 0, [DateTimeKind]::Utc)
-    $file = [IO.Path]::Combine($TestDrive, 'demo-base.json')
-    $summary = $flows | New-FlowBaseline -End $cut -Interval '00:01:00' -OutputPath $file
-    $findings = @($flows | Find-FlowAnomaly -Baseline $file -Start $cut)
 }
 
 Describe 'Find-FlowAnomaly' {
+    BeforeAll {
+        $file = [IO.Path]::Combine($TestDrive, 'demo-base.json')
+        $summary = $flows | New-FlowBaseline -End $cut -Interval '00:01:00' -OutputPath $file -Force
+        $findings = @($flows | Find-FlowAnomaly -Baseline $file -Start $cut)
+    }
+
     Context 'the demo compared with its first four minutes' {
         It 'finds the 3 MB upload from 10.20.0.26 as a volume surge in its minute' {
             $sent = 0L
