@@ -273,7 +273,7 @@ public sealed class AnomalyDetector
             WindowLength = _baseline.Interval,
             Metric = type == AnomalyTypes.SynFlood ? "SynOnlyFlows" : metric.ToString(),
             Observed = observed,
-            Expected = profile is null ? 0 : Math.Round(UpperBound(stats), 1),
+            Expected = profile is null ? 0 : Math.Round(RobustBound(stats), 1),
             Median = stats.Median,
             Deviation = Math.Round(z, 2),
             Score = Math.Round(Math.Min(100, 80 + (10 * Math.Log10((double)observed / minimum))), 1),
@@ -394,8 +394,15 @@ public sealed class AnomalyDetector
         }
     }
 
+    /// <summary>
+    /// The baseline's veto on a flood: the volume must score at least the threshold and pass the robust bound and the p95.
+    /// Not the maximum: a host that once downloaded 50 MB (36,000 TCP packets) must not hide a 30,000-packet ICMP flood.
+    /// </summary>
     private bool AboveBaseline(long observed, VolumeStatistics? stats) =>
-        stats is null || stats.Samples == 0 || (ModifiedZ(observed, stats) >= _options.Threshold && observed > UpperBound(stats));
+        stats is null || stats.Samples == 0 || (ModifiedZ(observed, stats) >= _options.Threshold && observed > RobustBound(stats));
+
+    private double RobustBound(VolumeStatistics stats) =>
+        Math.Max(stats.P95, stats.Median + (_options.Threshold * EffectiveMad(stats) / MadScale));
 
     private double ModifiedZ(long observed, VolumeStatistics stats) => MadScale * (observed - stats.Median) / EffectiveMad(stats);
 
