@@ -237,7 +237,8 @@ public sealed class AnomalyDetector
         {
             (type, technique, metric, observed, minimum) = (AnomalyTypes.SynFlood, "T1499.001", BaselineMetric.FlowsIn, cell.SynOnlyFlows, _options.SynFloodMinFlows);
         }
-        else if (cell.NonTcpPackets >= _options.FloodMinPackets && c.PacketsOut * 2 < cell.NonTcpPackets && AboveBaseline(c.PacketsIn, profile?.PacketsIn))
+        else if (cell.NonTcpPackets >= _options.FloodMinPackets && c.PacketsOut * 2 < cell.NonTcpPackets
+                 && (NewProtocol(profile, cell) || AboveBaseline(c.PacketsIn, profile?.PacketsIn)))
         {
             long top = Math.Max(Math.Max(cell.UdpPackets, cell.IcmpPackets), cell.OtherPackets);
             type = top == cell.UdpPackets ? AnomalyTypes.UdpFlood : top == cell.IcmpPackets ? AnomalyTypes.IcmpFlood : AnomalyTypes.PacketFlood;
@@ -313,18 +314,19 @@ public sealed class AnomalyDetector
         if (state.NewPeers is { Count: > 0 } peers)
         {
             var reported = peers.Where(p => profile.PeersComplete || p.Value.Bytes >= _options.NewPeerMinBytes)
-                .OrderByDescending(static p => p.Value.Bytes).ThenBy(static p => p.Key).ToList();
-            if (reported.Count > 0)
+                .OrderByDescending(static p => p.Value.Bytes).ThenBy(static p => p.Key);
+            foreach (var group in reported.GroupBy(p => Floor(p.Value.First)).OrderBy(static g => g.Key))
             {
-                long bytes = reported.Sum(static p => p.Value.Bytes);
-                long flows = reported.Sum(static p => p.Value.Flows);
-                int count = reported.Count + (profile.PeersComplete ? (int)Math.Min(int.MaxValue - reported.Count, state.NewPeersDropped) : 0);
-                DateTime first = reported.Min(static p => p.Value.First);
+                var list = group.ToList();
+                long bytes = list.Sum(static p => p.Value.Bytes);
+                long flows = list.Sum(static p => p.Value.Flows);
+                int count = list.Count;
+                DateTime first = list.Min(static p => p.Value.First);
                 findings.Add(new AnomalyFinding
                 {
                     Host = host,
                     AnomalyType = AnomalyTypes.NewPeer,
-                    Window = Floor(first),
+                    Window = group.Key,
                     WindowLength = _baseline.Interval,
                     Metric = "Peers",
                     Observed = count,
@@ -332,10 +334,10 @@ public sealed class AnomalyDetector
                     Score = Math.Round(Math.Min(100, 30 + (10 * Math.Log10(1 + (bytes / 10_000.0)))), 1),
                     Flows = flows,
                     Bytes = bytes,
-                    Peers = string.Join(", ", reported.Take(SampleSize).Select(static p => p.Key.ToString())),
+                    Peers = string.Join(", ", list.Take(SampleSize).Select(static p => p.Key.ToString())),
                     PeerCount = count,
                     Reason = $"{host} exchanged {FormatBytes(bytes)} in {flows:N0} flows with {count:N0} peer{(count == 1 ? "" : "s")} it never talked to in the baseline " +
-                             $"({(profile.PeersComplete ? $"which knew all {profile.PeersSeen} of its peers" : $"a busy host: only new peers with at least {FormatBytes(_options.NewPeerMinBytes)} are reported")}), the first at {first:yyyy-MM-dd HH:mm:ss} UTC.",
+                             $"({(profile.PeersComplete ? $"which knew all {profile.PeersSeen} of its peers" : $"a busy host: only new peers with at least {FormatBytes(_options.NewPeerMinBytes)} are reported")}), first contacted from {first:yyyy-MM-dd HH:mm:ss} UTC.",
                 });
             }
         }
@@ -400,6 +402,24 @@ public sealed class AnomalyDetector
     /// </summary>
     private bool AboveBaseline(long observed, VolumeStatistics? stats) =>
         stats is null || stats.Samples == 0 || (ModifiedZ(observed, stats) >= _options.Threshold && observed > RobustBound(stats));
+
+    /// <summary>
+    /// True when the flood's main protocol is one the host never used in the baseline (its service list is complete and
+    /// holds none of it): its usual packet volume, all of another protocol, cannot speak for this one.
+    /// </summary>
+    private static bool NewProtocol(BaselineProfile? profile, Cell cell)
+    {
+        if (profile is null || !profile.PortsComplete) return false;
+        long top = Math.Max(Math.Max(cell.UdpPackets, cell.IcmpPackets), cell.OtherPackets);
+        foreach (var service in profile.Ports)
+        {
+            bool same = top == cell.UdpPackets ? service.Protocol == IpProtocolNames.Udp
+                : top == cell.IcmpPackets ? service.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6
+                : service.Protocol is not (IpProtocolNames.Tcp or IpProtocolNames.Udp or IpProtocolNames.Icmp or IpProtocolNames.Icmp6);
+            if (same) return false;
+        }
+        return true;
+    }
 
     private double RobustBound(VolumeStatistics stats) =>
         Math.Max(stats.P95, stats.Median + (_options.Threshold * EffectiveMad(stats) / MadScale));
