@@ -17,6 +17,8 @@
         'Measure-FlowTopN'
         'Start-FlowCollector'
         'Export-FlowReport'
+        'New-FlowBaseline'
+        'Find-FlowAnomaly'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
