@@ -65,4 +65,7 @@ public static class ErrorIds
 
     /// <summary>A network list (-InternalNetwork and the like) holds an entry that is not an address or a CIDR network.</summary>
     public const string NetworkInvalid = "NetworkInvalid";
+
+    /// <summary>A Find-FlowScan or Find-FlowLateralMovement setting is out of range or inconsistent with another (TRW probabilities, windows, thresholds).</summary>
+    public const string HuntOptionInvalid = "HuntOptionInvalid";
 }
