@@ -51,6 +51,11 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
     [ValidateRange(2, int.MaxValue)]
     public int ServerThreshold { get; set; } = 10;
 
+    /// <summary>TCP connections from one host to one admin service that are reported as brute force (default 20).</summary>
+    [Parameter]
+    [ValidateRange(2, int.MaxValue)]
+    public int BruteForceThreshold { get; set; } = 20;
+
     /// <summary>Report only findings with at least this score (0 to 1).</summary>
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -70,6 +75,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
             FanOutThreshold = FanOutThreshold,
             FanOutWindow = FanOutWindow,
             ServerThreshold = ServerThreshold,
+            BruteForceThreshold = BruteForceThreshold,
         };
         try
         {

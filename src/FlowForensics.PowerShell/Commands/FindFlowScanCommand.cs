@@ -31,6 +31,10 @@ public sealed class FindFlowScanCommand : HuntCmdlet
     [ValidateRange(2, int.MaxValue)]
     public int SweepThreshold { get; set; } = 10;
 
+    /// <summary>The interval the thresholds hold in (default 5 minutes, as Zeek's scan policy).</summary>
+    [Parameter]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Hosts on one port that suffice once the sequential test (TRW) has called the source a scanner.</summary>
     [Parameter]
     [ValidateRange(2, int.MaxValue)]
@@ -55,6 +59,7 @@ public sealed class FindFlowScanCommand : HuntCmdlet
             HostThreshold = HostThreshold,
             PortThreshold = PortThreshold,
             SweepThreshold = SweepThreshold,
+            Window = Window,
             SequentialMinTargets = SequentialMinTargets,
             StealthThreshold = StealthThreshold,
         };

@@ -16,6 +16,8 @@ public sealed class LateralMovementDetector
     private readonly ulong[] _portBits = new ulong[1024];
     private readonly Dictionary<EdgeKey, EdgeState> _edges = [];
     private readonly Dictionary<(FlowAddress, ushort), HashSet<FlowAddress>?> _services = [];
+    private readonly HashSet<FlowAddress> _clients = [];
+    private readonly Dictionary<FlowAddress, HashSet<FlowAddress>?> _learnedFanOut = [];
 
     public LateralMovementDetector(LateralMovementOptions? options = null)
     {
@@ -62,8 +64,15 @@ public sealed class LateralMovementDetector
         // A server answering from an admin port to a client's admin port (445 -> 445) is not a new connection.
         if (flow.SrcPort < flow.DstPort && (_portBits[flow.SrcPort >> 6] & (1UL << (flow.SrcPort & 63))) != 0) return;
         AdminFlowCount++;
-        bool established = flow.Protocol == IpProtocolNames.Udp || (flow.TcpFlags & TcpFlags.Ack) != 0;
-        if (established) CountService(dst, port, src);
+        // A handshake reset at once without data is a connect scan's probe, not a session.
+        var flags = flow.TcpFlags;
+        bool probe = (flags & TcpFlags.Rst) != 0 && (flags & TcpFlags.Psh) == 0 && flow.Packets <= 4;
+        bool established = flow.Protocol == IpProtocolNames.Udp || ((flags & TcpFlags.Ack) != 0 && !probe);
+        if (established)
+        {
+            CountService(dst, port, src);
+            if (_clients.Count < _options.MaxEdges) _clients.Add(src);
+        }
         var key = new EdgeKey(src, dst, port);
         if (!_edges.TryGetValue(key, out var edge))
         {
@@ -78,11 +87,13 @@ public sealed class LateralMovementDetector
         {
             if (!edge.Learned) LearnedEdgeCount++;
             edge.Learned = true;
+            if (established) LearnFanOut(src, dst);
             return;
         }
         edge.Flows += Math.Max(1, flow.Flows);
         edge.Bytes += flow.Bytes + flow.OutBytes;
         if (established) edge.Established = true;
+        if (flow.Protocol == IpProtocolNames.Tcp && (flow.TcpFlags & TcpFlags.Syn) != 0) edge.Sessions += Math.Max(1, flow.Flows);
         if (flow.Start < edge.First) edge.First = flow.Start;
         var end = flow.End < flow.Start ? flow.Start : flow.End;
         if (end > edge.Last) edge.Last = end;
@@ -101,21 +112,57 @@ public sealed class LateralMovementDetector
         if (sources.Count >= _options.ServerThreshold) _services[key] = null;
     }
 
-    private bool IsSharedService(FlowAddress dst, ushort port) => _services.TryGetValue((dst, port), out var s) && s is null;
+    /// <summary>Hosts that reached at least <see cref="LateralMovementOptions.FanOutThreshold"/> hosts on admin ports in the learning period: administrators' machines.</summary>
+    private void LearnFanOut(FlowAddress src, FlowAddress dst)
+    {
+        if (!_learnedFanOut.TryGetValue(src, out var reached))
+        {
+            if (_learnedFanOut.Count >= _options.MaxEdges) return;
+            _learnedFanOut[src] = reached = [];
+        }
+        if (reached is null) return;
+        reached.Add(dst);
+        if (reached.Count >= _options.FanOutThreshold) _learnedFanOut[src] = null;
+    }
+
+    private bool IsKnownAdministrator(FlowAddress src) => _learnedFanOut.TryGetValue(src, out var s) && s is null;
+
+    /// <summary>
+    /// A shared service has at least <see cref="LateralMovementOptions.ServerThreshold"/> inside clients, or, in a small
+    /// network, a tenth of the inside hosts seen on admin ports (at least 3).
+    /// </summary>
+    private bool IsSharedService(FlowAddress dst, ushort port)
+    {
+        if (!_services.TryGetValue((dst, port), out var s)) return false;
+        if (s is null) return true;
+        int relative = Math.Max(3, (_clients.Count + 9) / 10);
+        return s.Count >= Math.Min(_options.ServerThreshold, relative);
+    }
 
     /// <summary>The findings, strongest first.</summary>
     public IReadOnlyList<LateralMovementFinding> GetFindings()
     {
         // New, established, not to a shared service: the candidate hops, merged per (source, destination).
+        var findings = new List<LateralMovementFinding>();
         var hops = new Dictionary<(FlowAddress, FlowAddress), Hop>();
+        var adminHops = new Dictionary<(FlowAddress, FlowAddress), Hop>();
         foreach (var (key, edge) in _edges)
         {
-            if (edge.Learned || !edge.Established || edge.Flows == 0) continue;
+            if (edge.Learned || edge.Flows == 0) continue;
             if (_options.KnownEdges?.Contains(key.Source, key.Destination, key.Port) == true) continue;
-            if (IsSharedService(key.Destination, key.Port)) continue;
-            if (!hops.TryGetValue((key.Source, key.Destination), out var hop))
-                hops[(key.Source, key.Destination)] = hop = new Hop(key.Source, key.Destination);
-            hop.Add(key.Port, edge);
+            if (edge.Sessions >= _options.BruteForceThreshold && !IsSharedService(key.Destination, key.Port))
+            {
+                findings.Add(BruteForce(key, edge));
+                continue;
+            }
+            if (!edge.Established || IsSharedService(key.Destination, key.Port)) continue;
+            if (IsKnownAdministrator(key.Source))
+            {
+                // An administrator's new edges are listed on their own, never as the start of a chain.
+                Add(adminHops, key.Source, key.Destination, key.Port, edge);
+                continue;
+            }
+            Add(hops, key.Source, key.Destination, key.Port, edge);
         }
         var bySource = new Dictionary<FlowAddress, List<Hop>>();
         foreach (var hop in hops.Values)
@@ -125,7 +172,6 @@ public sealed class LateralMovementDetector
         }
         foreach (var list in bySource.Values) list.Sort(static (a, b) => a.First.CompareTo(b.First));
 
-        var findings = new List<LateralMovementFinding>();
         FindChains(hops.Values, bySource, findings);
         foreach (var (source, list) in bySource)
         {
@@ -134,8 +180,16 @@ public sealed class LateralMovementDetector
             int fanOut = MaxInWindow(rest, _options.FanOutWindow);
             findings.Add(fanOut >= _options.FanOutThreshold ? FanOut(source, rest, fanOut) : NewEdges(source, rest));
         }
+        foreach (var group in adminHops.Values.GroupBy(static h => h.Source))
+            findings.Add(KnownAdministrator(group.Key, [.. group.OrderBy(static h => h.First)]));
         findings.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.FirstSeen.CompareTo(b.FirstSeen));
         return findings;
+    }
+
+    private static void Add(Dictionary<(FlowAddress, FlowAddress), Hop> hops, FlowAddress source, FlowAddress destination, ushort port, EdgeState edge)
+    {
+        if (!hops.TryGetValue((source, destination), out var hop)) hops[(source, destination)] = hop = new Hop(source, destination);
+        hop.Add(port, edge);
     }
 
     /// <summary>Maximal paths of hops, each hop active within the window after the previous one started; roots are hops without a predecessor.</summary>
@@ -190,8 +244,8 @@ public sealed class LateralMovementDetector
         if (!extended && path.Count >= 2) chains.Add([.. path]);
     }
 
-    /// <summary>B→C follows A→B when some of its activity lies between A→B's first start and the window after A→B's last activity.</summary>
-    private bool Follows(Hop first, Hop second) => second.Last >= first.First && second.First - first.Last <= _options.ChainWindow;
+    /// <summary>B→C follows A→B when it starts after A→B started and no later than the window after A→B's last activity.</summary>
+    private bool Follows(Hop first, Hop second) => second.First >= first.First && second.First - first.Last <= _options.ChainWindow;
 
     private static int MaxInWindow(List<Hop> sorted, TimeSpan window)
     {
@@ -236,6 +290,26 @@ public sealed class LateralMovementDetector
         f.Score = _options.LearnUntil is not null || _options.KnownEdges is not null ? 0.5 : 0.4;
         string whom = f.Destinations == 1 ? f.DstAddr : $"{f.Destinations} hosts ({f.DstAddr})";
         f.Reason = $"{f.SrcAddr} connected to {whom} on administration ports ({f.Ports}) that are not a shared service{Baseline()}.";
+        return f;
+    }
+
+    private LateralMovementFinding KnownAdministrator(FlowAddress source, List<Hop> hops)
+    {
+        var f = Summarise("NewEdge", source, hops);
+        f.Score = 0.2;
+        f.Reason = $"{f.SrcAddr} connected to {f.Destinations} hosts on administration ports ({f.Ports}) it had not used before, but it already "
+                   + $"administered at least {_options.FanOutThreshold} hosts in the learning period (an administrator's machine or jump host).";
+        return f;
+    }
+
+    private LateralMovementFinding BruteForce(EdgeKey key, EdgeState edge)
+    {
+        var hop = new Hop(key.Source, key.Destination);
+        hop.Add(key.Port, edge);
+        var f = Summarise("BruteForce", key.Source, [hop]);
+        f.Score = Math.Round(Math.Min(0.9, 0.6 + 0.1 * Math.Log10((double)edge.Sessions / _options.BruteForceThreshold)), 3);
+        f.Reason = $"{f.SrcAddr} opened {edge.Sessions:N0} connections to {f.DstAddr} on port {key.Port} in {Span(f.Duration)}, "
+                   + $"{(double)edge.Bytes / edge.Sessions:N0} bytes each on average: repeated logins (password guessing){Baseline()}.";
         return f;
     }
 
@@ -287,7 +361,7 @@ public sealed class LateralMovementDetector
     private sealed class EdgeState
     {
         public bool Learned, Established;
-        public long Flows, Bytes;
+        public long Flows, Bytes, Sessions;
         public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue;
     }
 

@@ -6,7 +6,7 @@ namespace FlowForensics.Analysis.LateralMovement;
 /// </summary>
 public sealed class LateralMovementFinding
 {
-    /// <summary>Chain (A→B then B→C within the window), FanOut (one host to many on admin ports within the window) or NewEdge.</summary>
+    /// <summary>Chain (A→B then B→C within the window), FanOut (one host to many on admin ports within the window), BruteForce (many connections to one admin service) or NewEdge.</summary>
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>The host the movement starts from.</summary>

@@ -34,6 +34,9 @@ public sealed record LateralMovementOptions
     /// </summary>
     public int ServerThreshold { get; init; } = 10;
 
+    /// <summary>TCP connections from one host to one admin service that make a brute-force finding (password guessing).</summary>
+    public int BruteForceThreshold { get; init; } = 20;
+
     /// <summary>Hops in the longest chain followed.</summary>
     public int MaxChainLength { get; init; } = 8;
 
@@ -48,6 +51,7 @@ public sealed record LateralMovementOptions
         if (FanOutWindow <= TimeSpan.Zero) throw new ArgumentException("FanOutWindow must be positive.", nameof(FanOutWindow));
         if (FanOutThreshold < 2) throw new ArgumentException("FanOutThreshold must be at least 2.", nameof(FanOutThreshold));
         if (ServerThreshold < 2) throw new ArgumentException("ServerThreshold must be at least 2.", nameof(ServerThreshold));
+        if (BruteForceThreshold < 2) throw new ArgumentException("BruteForceThreshold must be at least 2.", nameof(BruteForceThreshold));
         if (MaxChainLength < 2) throw new ArgumentException("MaxChainLength must be at least 2.", nameof(MaxChainLength));
         if (MaxEdges < 16) throw new ArgumentException("MaxEdges must be at least 16.", nameof(MaxEdges));
     }

@@ -142,7 +142,7 @@ public sealed class ScanDetector
         source.Targets[p]!.Add(Key(dst));
         if (protocol != IpProtocolNames.Icmp && protocol != IpProtocolNames.Icmp6)
         {
-            source.Ports[p] ??= new DistinctCounter(64);
+            source.Ports[p] ??= new PortSet();
             source.Ports[p]!.Add(port);
         }
         if (source.Sample[p].Count < SampleSize && !source.Sample[p].Contains(dst)) source.Sample[p].Add(dst);
@@ -158,6 +158,7 @@ public sealed class ScanDetector
         if (pair is not null)
         {
             pair.Count(kind, probes, positive, start, end);
+            pair.Roll(start, _options.Window);
             pair.AddPort(port);
         }
         var portKey = new PortKey(src, protocol, port);
@@ -169,7 +170,9 @@ public sealed class ScanDetector
         if (ps is not null)
         {
             ps.Count(kind, probes, positive, start, end);
+            ps.Roll(start, _options.Window);
             ps.Targets.Add(Key(dst));
+            ps.WindowTargets.Add(Key(dst));
         }
     }
 
@@ -245,7 +248,7 @@ public sealed class ScanDetector
         {
             if (key.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6) continue;
             bool udp = key.Protocol == IpProtocolNames.Udp;
-            if (pair.PortCount >= _options.PortThreshold && (!udp || pair.Replies * 2 < pair.Probes))
+            if (pair.BusiestWindow >= _options.PortThreshold && (!udp || pair.Replies * 2 < pair.Probes))
                 Add(vertical, (key.Scanner, key.Protocol), (key.Target, pair));
             else if ((pair.Kinds & StealthKinds) != 0)
                 Add(stealth, (key.Scanner, key.Protocol), (key.Target, pair));
@@ -253,13 +256,14 @@ public sealed class ScanDetector
         foreach (var (key, ps) in _ports)
         {
             long targets = ps.Targets.Count;
+            long dense = ps.BusiestWindow;
             bool flagged = _sources.TryGetValue(key.Scanner, out var s) && s.Flagged;
             bool udp = key.Protocol == IpProtocolNames.Udp;
             if (key.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6)
             {
-                if (targets >= _options.SweepThreshold) Add(horizontal, (key.Scanner, key.Protocol), (key.Port, ps));
+                if (dense >= _options.SweepThreshold) Add(horizontal, (key.Scanner, key.Protocol), (key.Port, ps));
             }
-            else if ((targets >= _options.HostThreshold || (flagged && targets >= _options.SequentialMinTargets && !udp))
+            else if ((dense >= _options.HostThreshold || (flagged && targets >= _options.SequentialMinTargets && !udp))
                      && (!udp || ps.Replies * 2 < ps.Probes))
             {
                 Add(horizontal, (key.Scanner, key.Protocol), (key.Port, ps));
@@ -493,7 +497,7 @@ public sealed class ScanDetector
     private sealed class SourceState
     {
         public readonly DistinctCounter?[] Targets = new DistinctCounter?[3];
-        public readonly DistinctCounter?[] Ports = new DistinctCounter?[3];
+        public readonly PortSet?[] Ports = new PortSet?[3];
         public readonly List<FlowAddress>[] Sample = [[], [], []];
         public HashSet<FlowAddress>? Contacted = [];
         public double Walk;
@@ -521,6 +525,29 @@ public sealed class ScanDetector
             if (end > Last) Last = end;
         }
 
+        /// <summary>Zeek's epochs: tumbling windows that start at the entry's first probe; the busiest one is kept.</summary>
+        public DateTime WindowStart = DateTime.MinValue;
+        private long _busiest;
+
+        public long BusiestWindow => Math.Max(_busiest, WindowCount);
+
+        protected abstract long WindowCount { get; }
+
+        protected abstract void ClearWindow();
+
+        public void Roll(DateTime start, TimeSpan window)
+        {
+            if (WindowStart == DateTime.MinValue)
+            {
+                WindowStart = start;
+                return;
+            }
+            if (start - WindowStart < window) return;
+            _busiest = Math.Max(_busiest, WindowCount);
+            ClearWindow();
+            WindowStart = start;
+        }
+
         public void MergeTimes(EntryState other)
         {
             if (other.First < First) First = other.First;
@@ -531,6 +558,16 @@ public sealed class ScanDetector
     private sealed class PairState : EntryState
     {
         public HashSet<ushort>? PortSet = [];
+        private HashSet<ushort>? _windowPorts = [];
+        private long _windowSaturated;
+
+        protected override long WindowCount => _windowPorts?.Count ?? _windowSaturated;
+
+        protected override void ClearWindow()
+        {
+            _windowPorts = [];
+            _windowSaturated = 0;
+        }
         public long SaturatedCount;
         public ushort MinPort = ushort.MaxValue, MaxPort;
 
@@ -541,6 +578,11 @@ public sealed class ScanDetector
         {
             if (port < MinPort) MinPort = port;
             if (port > MaxPort) MaxPort = port;
+            if (_windowPorts is not null && _windowPorts.Add(port) && _windowPorts.Count >= PortSetCap)
+            {
+                _windowSaturated = _windowPorts.Count;
+                _windowPorts = null;
+            }
             if (PortSet is null) return;
             PortSet.Add(port);
             if (PortSet.Count >= PortSetCap)
@@ -571,5 +613,10 @@ public sealed class ScanDetector
     private sealed class PortState : EntryState
     {
         public readonly DistinctCounter Targets = new(64);
+        public DistinctCounter WindowTargets = new(64);
+
+        protected override long WindowCount => WindowTargets.Count;
+
+        protected override void ClearWindow() => WindowTargets = new DistinctCounter(64);
     }
 }

@@ -9,6 +9,12 @@ public sealed record ScanDetectorOptions
     /// <summary>Distinct ports probed on one host before a vertical scan is reported (Zeek's port_scan_threshold: 15).</summary>
     public int PortThreshold { get; init; } = 15;
 
+    /// <summary>
+    /// The thresholds hold within this interval (Zeek's addr_scan_interval and port_scan_interval: 5 minutes): a source's
+    /// distinct hosts or ports, spread evenly over its probing span, must reach the threshold within one window.
+    /// </summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Distinct hosts sent ICMP echo requests before a sweep is reported.</summary>
     public int SweepThreshold { get; init; } = 10;
 
@@ -48,6 +54,7 @@ public sealed record ScanDetectorOptions
         if (PortThreshold < 2) throw new ArgumentException("PortThreshold must be at least 2.", nameof(PortThreshold));
         if (SweepThreshold < 2) throw new ArgumentException("SweepThreshold must be at least 2.", nameof(SweepThreshold));
         if (SequentialMinTargets < 2) throw new ArgumentException("SequentialMinTargets must be at least 2.", nameof(SequentialMinTargets));
+        if (Window <= TimeSpan.Zero) throw new ArgumentException("Window must be positive.", nameof(Window));
         if (StealthThreshold < 1) throw new ArgumentException("StealthThreshold must be at least 1.", nameof(StealthThreshold));
         if (!(ScannerSuccess > 0 && ScannerSuccess < BenignSuccess && BenignSuccess < 1))
             throw new ArgumentException("TRW needs 0 < ScannerSuccess < BenignSuccess < 1.", nameof(ScannerSuccess));
