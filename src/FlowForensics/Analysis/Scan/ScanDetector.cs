@@ -150,7 +150,8 @@ public sealed class ScanDetector
             FirstContact(source, dst, start, success: false);
 
         var pairKey = new PairKey(src, dst, protocol);
-        if (!_pairs.TryGetValue(pairKey, out var pair))
+        PairState? pair = null;
+        if (kind != ProbeKind.Echo && !_pairs.TryGetValue(pairKey, out pair))
         {
             if (!Room(_pairs, _options.MaxEntries)) ProbesNotTracked++;
             else _pairs[pairKey] = pair = new PairState();
@@ -199,6 +200,9 @@ public sealed class ScanDetector
     private void FirstContact(SourceState s, FlowAddress target, DateTime at, bool success)
     {
         if (s.Contacted is null) return;
+        // A success while the walk rests at its floor changes nothing; past the first 128 hosts it is not remembered,
+        // which keeps the set of a busy benign client small (its usual servers are among the first it meets).
+        if (success && s.Walk <= _lower && s.Contacted.Count >= 128) return;
         if (!s.Contacted.Add(target)) return;
         if (s.Contacted.Count >= _options.SequentialMemory) s.Contacted = null;
         s.Walk = Math.Max(_lower, s.Walk + (success ? _successStep : _failStep));
@@ -324,7 +328,7 @@ public sealed class ScanDetector
         {
             total.Merge(state);
             ports = Math.Max(ports, state.PortCount);
-            if (state.PortSet is not null) portSet.UnionWith(state.PortSet);
+            portSet.UnionWith(state.KnownPorts);
         }
         if (total.PortSaturated || targets.Count > 1) ports = Math.Max(ports, source.Ports[ProtocolSlot(protocol)]?.Count ?? ports);
         var f = NewFinding(scanner, "Vertical", protocol, total, source);
@@ -557,39 +561,23 @@ public sealed class ScanDetector
 
     private sealed class PairState : EntryState
     {
-        public HashSet<ushort>? PortSet = [];
-        private HashSet<ushort>? _windowPorts = [];
-        private long _windowSaturated;
-
-        protected override long WindowCount => _windowPorts?.Count ?? _windowSaturated;
-
-        protected override void ClearWindow()
-        {
-            _windowPorts = [];
-            _windowSaturated = 0;
-        }
-        public long SaturatedCount;
+        private SmallPortSet _ports, _windowPorts;
         public ushort MinPort = ushort.MaxValue, MaxPort;
 
-        public bool PortSaturated => PortSet is null;
-        public long PortCount => PortSet?.Count ?? SaturatedCount;
+        protected override long WindowCount => _windowPorts.Count;
+
+        protected override void ClearWindow() => _windowPorts = default;
+
+        public bool PortSaturated => _ports.Saturated;
+        public long PortCount => _ports.Count;
+        public IEnumerable<ushort> KnownPorts => _ports.Items();
 
         public void AddPort(ushort port)
         {
             if (port < MinPort) MinPort = port;
             if (port > MaxPort) MaxPort = port;
-            if (_windowPorts is not null && _windowPorts.Add(port) && _windowPorts.Count >= PortSetCap)
-            {
-                _windowSaturated = _windowPorts.Count;
-                _windowPorts = null;
-            }
-            if (PortSet is null) return;
-            PortSet.Add(port);
-            if (PortSet.Count >= PortSetCap)
-            {
-                SaturatedCount = PortSet.Count;
-                PortSet = null;
-            }
+            _windowPorts.Add(port);
+            _ports.Add(port);
         }
 
         public void Merge(EntryState other)
@@ -605,18 +593,90 @@ public sealed class ScanDetector
             {
                 if (p.MinPort < MinPort) MinPort = p.MinPort;
                 if (p.MaxPort > MaxPort) MaxPort = p.MaxPort;
-                if (p.PortSet is null) PortSet = null;
+                if (p.PortSaturated) _ports.Saturate(p.PortCount);
             }
+        }
+    }
+
+    /// <summary>Distinct ports of one entry: the first inline (most entries never see a second), then a set, saturating at <see cref="PortSetCap"/>.</summary>
+    private struct SmallPortSet
+    {
+        private HashSet<ushort>? _set;
+        private ushort _first;
+        private int _count;
+        private bool _saturated;
+
+        public readonly long Count => _count;
+        public readonly bool Saturated => _saturated;
+
+        public void Add(ushort port)
+        {
+            if (_saturated) return;
+            if (_count == 0)
+            {
+                _first = port;
+                _count = 1;
+                return;
+            }
+            if (_set is null)
+            {
+                if (port == _first) return;
+                _set = [_first];
+            }
+            if (_set.Add(port)) _count++;
+            if (_count >= PortSetCap)
+            {
+                _saturated = true;
+                _set = null;
+            }
+        }
+
+        public void Saturate(long count)
+        {
+            _saturated = true;
+            _set = null;
+            _count = (int)Math.Max(_count, count);
+        }
+
+        public readonly IEnumerable<ushort> Items() => _set is not null ? _set : _count == 1 && !_saturated ? [_first] : [];
+    }
+
+    /// <summary>Distinct targets of one entry: the first inline, then a <see cref="DistinctCounter"/> (exact to 64, then HyperLogLog).</summary>
+    private struct SmallTargetSet
+    {
+        private DistinctCounter? _counter;
+        private UInt128 _first;
+        private bool _any;
+
+        public readonly long Count => _counter?.Count ?? (_any ? 1 : 0);
+
+        public void Add(UInt128 target)
+        {
+            if (_counter is not null)
+            {
+                _counter.Add(target);
+                return;
+            }
+            if (!_any)
+            {
+                _first = target;
+                _any = true;
+                return;
+            }
+            if (target == _first) return;
+            _counter = new DistinctCounter(64);
+            _counter.Add(_first);
+            _counter.Add(target);
         }
     }
 
     private sealed class PortState : EntryState
     {
-        public readonly DistinctCounter Targets = new(64);
-        public DistinctCounter WindowTargets = new(64);
+        public SmallTargetSet Targets;
+        public SmallTargetSet WindowTargets;
 
         protected override long WindowCount => WindowTargets.Count;
 
-        protected override void ClearWindow() => WindowTargets = new DistinctCounter(64);
+        protected override void ClearWindow() => WindowTargets = default;
     }
 }

@@ -45,7 +45,7 @@ public sealed record ScanDetectorOptions
     public int MaxEntries { get; init; } = 1_000_000;
 
     /// <summary>Distinct first-contacted hosts a source remembers for the sequential test; past it the test has long decided.</summary>
-    public int SequentialMemory { get; init; } = 4_096;
+    public int SequentialMemory { get; init; } = 1_024;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
