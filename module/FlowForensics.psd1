@@ -12,6 +12,8 @@
     TypesToProcess       = @('FlowForensics.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-PcapToFlow'
+        'Find-FlowLateralMovement'
+        'Find-FlowScan'
         'Get-FlowFileInfo'
         'Get-FlowRecord'
         'Measure-FlowTopN'

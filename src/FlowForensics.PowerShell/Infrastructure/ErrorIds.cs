@@ -71,4 +71,6 @@ public static class ErrorIds
 
     /// <summary>A baseline or anomaly setting (-Interval, -NetworkPrefixLength, a threshold) is out of range.</summary>
     public const string BaselineSettingInvalid = "BaselineSettingInvalid";
+    /// <summary>A Find-FlowScan or Find-FlowLateralMovement setting is out of range or inconsistent with another (TRW probabilities, windows, thresholds).</summary>
+    public const string HuntOptionInvalid = "HuntOptionInvalid";
 }
