@@ -12,6 +12,8 @@
     TypesToProcess       = @('FlowForensics.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-PcapToFlow'
+        'Find-FlowBeacon'
+        'Find-FlowExfiltration'
         'Get-FlowFileInfo'
         'Get-FlowRecord'
         'Measure-FlowTopN'

@@ -65,4 +65,7 @@ public static class ErrorIds
 
     /// <summary>A network list (-InternalNetwork and the like) holds an entry that is not an address or a CIDR network.</summary>
     public const string NetworkInvalid = "NetworkInvalid";
+
+    /// <summary>A Find-FlowBeacon or Find-FlowExfiltration threshold is out of range.</summary>
+    public const string HuntParameterInvalid = "HuntParameterInvalid";
 }
