@@ -89,6 +89,7 @@ public sealed class BeaconDetector
 
     private void AddConnection(PairedConnection c)
     {
+        if (IsGroupAddress(c.Dst)) return;
         var key = _options.ByHostPair
             ? new GroupKey(c.Src, c.Dst, 0, 0)
             : new GroupKey(c.Src, c.Dst, c.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6 ? (ushort)0 : c.DstPort, c.Protocol);
@@ -185,7 +186,7 @@ public sealed class BeaconDetector
         // ---- what ordinary periodic traffic looks like ---------------------------------------------
         var discounts = new List<string>();
         double factor = 1;
-        bool ntp = key.Protocol == IpProtocolNames.Udp && key.DstPort == 123 && outStats.Median <= 120 && (!hasIn || inStats.Median <= 120);
+        bool ntp = key.Protocol == IpProtocolNames.Udp && key.DstPort == 123 && outStats.Median <= 160 && (!hasIn || inStats.Median <= 160);
         if (ntp)
         {
             factor *= 0.5;
@@ -195,6 +196,11 @@ public sealed class BeaconDetector
         {
             factor *= 0.7;
             discounts.Add("it is DNS, where periodic lookups of one name are common (DNS tunnels are Find-FlowExfiltration's)");
+        }
+        if (key.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6)
+        {
+            factor *= 0.6;
+            discounts.Add("it is ICMP, where a fixed rate is what ping and monitoring probes do");
         }
         if (sharing >= 3)
         {
@@ -270,6 +276,11 @@ public sealed class BeaconDetector
             Reason = text.ToString(),
         };
     }
+
+    /// <summary>Multicast and broadcast destinations (router and service announcements) are not beacons.</summary>
+    private static bool IsGroupAddress(FlowAddress a) =>
+        a.IsIPv4 ? (a.IPv4Value >> 28) == 0xE || a.IPv4Value == 0xFFFFFFFF || (a.IPv4Value & 0xFF) == 0xFF
+                 : a.IsIPv6 && (a.High >> 56) == 0xFF;
 
     private static string Verdict(string what, double score) => score switch
     {

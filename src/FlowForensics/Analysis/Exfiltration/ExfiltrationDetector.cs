@@ -61,6 +61,8 @@ public sealed class ExfiltrationDetector
             if (transport && flow.SrcPort == 53)
             {
                 Host(flow.Dst)?.Dns.AddAnswer(flow);
+                // An inside host answering an inside client is a resolver: its upstream queries are its clients', not its own.
+                if (srcIn && Host(flow.Src) is { } server) server.Dns.Served++;
             }
             else if (!srcIn)
             {
@@ -149,7 +151,7 @@ public sealed class ExfiltrationDetector
         foreach (var p in h.LargePeers.Keys) inBytes += h.Peers.TryGetValue(p.Address, out var ps) ? ps.BytesIn : 0;
         string reason = string.Create(CultureInfo.InvariantCulture,
             $"{host} sent {h.LargeFlows} flow{(h.LargeFlows == 1 ? "" : "s")} of at least {Bytes(_options.LargeFlowBytes)} each ({Bytes(h.LargeBytes)} in all, the largest {Bytes(h.LargestFlow)}) to {h.LargePeers.Count} outside peer{(h.LargePeers.Count == 1 ? "" : "s")}, receiving {Bytes(inBytes)} back: a large upload (exfiltration over an existing channel).");
-        findings.Add(Finding("LargeUpload", "T1041", host, h.LargePeers.Select(static kv => (kv.Key.ToString(), kv.Value.BytesOut)), h.LargePeers.Count,
+        findings.Add(Finding("LargeUpload", "T1041", host, h.LargePeers.Select(static kv => ($"{kv.Key.Address}:{kv.Key.Port}/{IpProtocolNames.GetName(kv.Key.Protocol)}", kv.Value.BytesOut)), h.LargePeers.Count,
             h.LargeBytes, inBytes, h.LargeFlows, h.LargeFirst, h.LargeLast, VolumeScore(h.LargestFlow, _options.LargeFlowBytes) + 0.1, reason));
     }
 
@@ -247,7 +249,7 @@ public sealed class ExfiltrationDetector
     private void AddDns(List<ExfiltrationFinding> findings, string host, HostState h, double peerMedian, int peerCount)
     {
         var d = h.Dns;
-        if (d.Queries == 0) return;
+        if (d.Queries == 0 || d.Served > 0) return;
         var signs = new List<string>();
         double keep = 1;
         void Sign(double weight, string text)
@@ -267,7 +269,7 @@ public sealed class ExfiltrationDetector
         if (d.Answers >= 20 && meanAnswer >= _options.DnsLargeAnswerBytes)
             Sign(0.5, string.Create(c, $"answers average {meanAnswer:0} bytes (TXT/NULL-sized), data pulled in through DNS"));
         double minutes = (d.Last - d.First).TotalMinutes;
-        if (d.Queries >= _options.DnsMinimumQueries && minutes >= 1.0 / 6 && d.Queries / minutes >= 60)
+        if (d.Queries >= _options.DnsMinimumQueries && minutes >= 1.0 / 3 && d.Queries / minutes >= 60)
             Sign(0.4, string.Create(c, $"a sustained rate of {d.Queries / minutes:0} queries a minute"));
         if (signs.Count == 0) return;
         string reason = string.Create(c,
@@ -415,7 +417,7 @@ public sealed class ExfiltrationDetector
 
     private sealed class DnsState
     {
-        public long Queries, QueryBytes, QueryPackets, LongQueries, Answers, AnswerBytes, AnswerPackets;
+        public long Served, Queries, QueryBytes, QueryPackets, LongQueries, Answers, AnswerBytes, AnswerPackets;
         public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue;
         public readonly Dictionary<FlowAddress, long> Resolvers = [];
 
