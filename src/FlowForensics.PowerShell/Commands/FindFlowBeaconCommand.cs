@@ -55,6 +55,8 @@ public sealed class FindFlowBeaconCommand : HuntCmdlet
         var detector = _detector!;
         var findings = detector.GetFindings();
         WriteVerbose($"{detector.FlowCount:N0} flows ({detector.ExcludedCount:N0} excluded), {detector.ConnectionCount:N0} connections in {detector.GroupCount:N0} groups: {findings.Count} beacon(s) at or above {MinimumScore}.");
+        if (detector.SingletonsEvicted > 0)
+            WriteVerbose($"{detector.SingletonsEvicted:N0} one-connection groups were dropped to stay within {detector.Options.MaxGroups:N0} groups.");
         if (detector.GroupsDropped > 0)
             WriteWarning($"{detector.GroupsDropped:N0} connections were not analysed: the bound of {detector.Options.MaxGroups:N0} groups was reached.");
         foreach (var finding in findings)

@@ -20,7 +20,7 @@ public sealed class BeaconDetector
     private readonly BeaconOptions _options;
     private readonly Dictionary<GroupKey, Group> _groups = [];
     private readonly ConnectionPairer _pairer;
-    private DateTime _first = DateTime.MaxValue, _last = DateTime.MinValue;
+    private DateTime _first = DateTime.MaxValue, _last = DateTime.MinValue, _clock = DateTime.MinValue, _lastSweep = DateTime.MinValue;
 
     public BeaconDetector(BeaconOptions? options = null)
     {
@@ -44,6 +44,9 @@ public sealed class BeaconDetector
 
     /// <summary>Connections not counted because <see cref="BeaconOptions.MaxGroups"/> groups were already held.</summary>
     public long GroupsDropped { get; private set; }
+
+    /// <summary>One-connection groups dropped to make room once the group bound was reached (see <see cref="BeaconOptions.SingletonTimeToLive"/>).</summary>
+    public long SingletonsEvicted { get; private set; }
 
     /// <summary>Flow records released unpaired because the pairing buffer was full.</summary>
     public long PairingReleasedEarly => _pairer.ReleasedEarly;
@@ -93,9 +96,10 @@ public sealed class BeaconDetector
         var key = _options.ByHostPair
             ? new GroupKey(c.Src, c.Dst, 0, 0)
             : new GroupKey(c.Src, c.Dst, c.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6 ? (ushort)0 : c.DstPort, c.Protocol);
+        if (c.Start > _clock) _clock = c.Start;
         if (!_groups.TryGetValue(key, out var group))
         {
-            if (_groups.Count >= _options.MaxGroups)
+            if (_groups.Count >= _options.MaxGroups && !EvictStaleSingletons())
             {
                 GroupsDropped++;
                 return;
@@ -109,6 +113,25 @@ public sealed class BeaconDetector
             if (c.Start < _first) _first = c.Start;
             if (c.Start > _last) _last = c.Start;
         }
+    }
+
+    /// <summary>
+    /// When the group bound is reached, groups that saw one connection more than <see cref="BeaconOptions.SingletonTimeToLive"/>
+    /// of flow time ago are dropped (a beacon with a shorter period would have come back). Sweeps run at most once per
+    /// minute of flow time. True when room was made.
+    /// </summary>
+    private bool EvictStaleSingletons()
+    {
+        if (_clock - _lastSweep < TimeSpan.FromMinutes(1)) return false;
+        _lastSweep = _clock;
+        var cutoff = _clock - _options.SingletonTimeToLive;
+        int before = _groups.Count;
+        foreach (var (key, group) in _groups)
+        {
+            if (group.Count == 1 && group.Last < cutoff) _groups.Remove(key);
+        }
+        SingletonsEvicted += before - _groups.Count;
+        return _groups.Count < _options.MaxGroups;
     }
 
     private BeaconFinding? Score(GroupKey key, Group g, int sharing, Scratch s)
@@ -328,7 +351,7 @@ public sealed class BeaconDetector
     /// </summary>
     private sealed class Group
     {
-        public Sample[] Samples = new Sample[4];
+        public Sample[] Samples = [];
         public int Kept;
         public int Stride = 1;
         public long Count;
@@ -374,7 +397,7 @@ public sealed class BeaconDetector
                 }
                 else
                 {
-                    Array.Resize(ref Samples, Math.Min(cap, Samples.Length * 2));
+                    Array.Resize(ref Samples, Math.Min(cap, Math.Max(1, Samples.Length * 2)));
                 }
             }
             Samples[Kept++] = new Sample { Ticks = c.Start.Ticks, BytesOut = c.BytesOut, BytesIn = c.BytesIn };

@@ -27,7 +27,13 @@ public sealed record BeaconOptions
     public int MaxSamplesPerGroup { get; init; } = 2048;
 
     /// <summary>Groups held at once; connections of new groups past it are not counted (reported in <see cref="BeaconDetector.GroupsDropped"/>).</summary>
-    public int MaxGroups { get; init; } = 2_000_000;
+    public int MaxGroups { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Once <see cref="MaxGroups"/> is reached, groups with a single connection older than this (in flow time) make room
+    /// for new ones: a beacon with a shorter period would have connected again.
+    /// </summary>
+    public TimeSpan SingletonTimeToLive { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How long a flow record waits for its reverse record (uniflow input).</summary>
     public TimeSpan PairingWindow { get; init; } = TimeSpan.FromSeconds(120);

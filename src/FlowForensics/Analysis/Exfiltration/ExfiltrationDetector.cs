@@ -94,7 +94,7 @@ public sealed class ExfiltrationDetector
     {
         var findings = new List<ExfiltrationFinding>();
         var dnsPeers = new List<double>();
-        foreach (var h in _hosts.Values) if (h.Dns.Queries > 0) dnsPeers.Add(h.Dns.Queries);
+        foreach (var h in _hosts.Values) if (h.DnsIfAny is { Queries: > 0 } d) dnsPeers.Add(d.Queries);
         var peerSpan = dnsPeers.ToArray().AsSpan();
         double dnsMedian = peerSpan.Length > 0 ? RobustStatistics.Median(peerSpan) : 0;
         bool[] quiet = QuietHours();
@@ -230,13 +230,14 @@ public sealed class ExfiltrationDetector
 
     private void AddOffHours(List<ExfiltrationFinding> findings, string host, HostState h, bool[] quiet)
     {
-        if (h.HourBytes is null) return;
+        // The host's hours come from its ratio slices (hour-long by default; a slice is counted in the hour it starts).
         long bytes = 0;
-        var hours = new List<int>();
-        for (int hour = 0; hour < 24; hour++)
+        var hours = new SortedSet<int>();
+        foreach (var (slice, s) in h.Slices)
         {
-            if (!quiet[hour] || h.HourBytes[hour] == 0) continue;
-            bytes += h.HourBytes[hour];
+            int hour = new DateTime(slice * _options.RatioWindow.Ticks, DateTimeKind.Utc).Hour;
+            if (!quiet[hour] || s.Out == 0) continue;
+            bytes += s.Out;
             hours.Add(hour);
         }
         if (bytes < _options.OffHoursBytes) return;
@@ -248,8 +249,8 @@ public sealed class ExfiltrationDetector
 
     private void AddDns(List<ExfiltrationFinding> findings, string host, HostState h, double peerMedian, int peerCount)
     {
-        var d = h.Dns;
-        if (d.Queries == 0 || d.Served > 0) return;
+        var d = h.DnsIfAny;
+        if (d is null || d.Queries == 0 || d.Served > 0) return;
         var signs = new List<string>();
         double keep = 1;
         void Sign(double weight, string text)
@@ -280,8 +281,8 @@ public sealed class ExfiltrationDetector
 
     private void AddIcmp(List<ExfiltrationFinding> findings, string host, HostState h)
     {
-        var e = h.Icmp;
-        if (e.Bytes < _options.IcmpMinimumBytes) return;
+        var e = h.IcmpIfAny;
+        if (e is null || e.Bytes < _options.IcmpMinimumBytes) return;
         double mean = e.Bytes / (double)Math.Max(1, e.Packets);
         if (mean < _options.IcmpLargePacketBytes) return;
         string reason = string.Create(CultureInfo.InvariantCulture,
@@ -305,6 +306,12 @@ public sealed class ExfiltrationDetector
         }
     }
 
+    private static class Empty<TKey> where TKey : notnull
+    {
+        public static readonly Dictionary<TKey, Totals> Totals = [];
+        public static readonly Dictionary<TKey, Slice> Slices = [];
+    }
+
     private struct Slice
     {
         public long Out, In, Flows;
@@ -315,17 +322,23 @@ public sealed class ExfiltrationDetector
     {
         public long BytesOut, BytesIn, FlowsOut;
         public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue;
+        // Collections are made on first use: most inside hosts of a large evidence set need few of them.
         public readonly Dictionary<FlowAddress, Totals> Peers = [];
-        public readonly DistinctCounter PeerCounter = new(64);
-        public long PeerCount => PeerCounter.Count;
-        public readonly Dictionary<Service, Totals> Services = [];
-        public readonly Dictionary<long, Slice> Slices = [];
-        public long[]? HourBytes;
+        private DistinctCounter? _peerOverflow;
+        public long PeerCount => _peerOverflow?.Count ?? Peers.Count;
+        private Dictionary<Service, Totals>? _services, _largePeers;
+        private Dictionary<long, Slice>? _slices;
+        public IReadOnlyDictionary<Service, Totals> Services => _services ?? Empty<Service>.Totals;
+        public IReadOnlyDictionary<Service, Totals> LargePeers => _largePeers ?? Empty<Service>.Totals;
+        public IReadOnlyDictionary<long, Slice> Slices => _slices ?? Empty<long>.Slices;
         public long LargeFlows, LargeBytes, LargestFlow;
         public DateTime LargeFirst = DateTime.MaxValue, LargeLast = DateTime.MinValue;
-        public readonly Dictionary<Service, Totals> LargePeers = [];
-        public readonly DnsState Dns = new();
-        public readonly IcmpState Icmp = new();
+        private DnsState? _dns;
+        private IcmpState? _icmp;
+        public DnsState Dns => _dns ??= new DnsState();
+        public IcmpState Icmp => _icmp ??= new IcmpState();
+        public DnsState? DnsIfAny => _dns;
+        public IcmpState? IcmpIfAny => _icmp;
 
         public void AddOutbound(FlowRecord f, ExfiltrationOptions o, long[] networkHours)
         {
@@ -333,23 +346,26 @@ public sealed class ExfiltrationDetector
             FlowsOut++;
             if (f.Start < First) First = f.Start;
             if (f.Start > Last) Last = f.Start;
-            PeerCounter.Add(new UInt128(f.Dst.High, f.Dst.Low));
             var peer = Entry(Peers, f.Dst, o.MaxEntriesPerHost);
+            if (peer is null && _peerOverflow is null)
+            {
+                _peerOverflow = new DistinctCounter(1024);
+                foreach (var known in Peers.Keys) _peerOverflow.Add(new UInt128(known.High, known.Low));
+            }
+            _peerOverflow?.Add(new UInt128(f.Dst.High, f.Dst.Low));
             if (peer is not null)
             {
                 peer.BytesOut += f.Bytes;
                 peer.Flows++;
                 peer.Seen(f.Start);
             }
-            int hour = f.Start.Hour;
-            networkHours[hour]++;
-            (HourBytes ??= new long[24])[hour] += f.Bytes;
+            networkHours[f.Start.Hour]++;
             AddSlice(f.Start, f.Bytes, 0, 1, o);
             bool ports = f.Protocol is IpProtocolNames.Tcp or IpProtocolNames.Udp or IpProtocolNames.Sctp;
             var service = new Service(f.Dst, ports ? f.DstPort : (ushort)0, f.Protocol);
             if (ports && !o.AllowedPorts.Contains(f.DstPort) && f.DstPort != 0)
             {
-                var s = Entry(Services, service, o.MaxEntriesPerHost);
+                var s = Entry(_services ??= [], service, o.MaxEntriesPerHost);
                 if (s is not null)
                 {
                     s.BytesOut += f.Bytes;
@@ -365,7 +381,7 @@ public sealed class ExfiltrationDetector
                 LargestFlow = Math.Max(LargestFlow, f.Bytes);
                 if (f.Start < LargeFirst) LargeFirst = f.Start;
                 if (f.End > LargeLast) LargeLast = f.End;
-                var l = Entry(LargePeers, service, o.MaxEntriesPerHost);
+                var l = Entry(_largePeers ??= [], service, o.MaxEntriesPerHost);
                 if (l is not null)
                 {
                     l.BytesOut += f.Bytes;
@@ -379,7 +395,7 @@ public sealed class ExfiltrationDetector
             BytesIn += f.Bytes;
             if (Peers.TryGetValue(f.Src, out var peer)) peer.BytesIn += f.Bytes;
             bool ports = f.Protocol is IpProtocolNames.Tcp or IpProtocolNames.Udp or IpProtocolNames.Sctp;
-            if (ports && Services.TryGetValue(new Service(f.Src, f.SrcPort, f.Protocol), out var s)) s.BytesIn += f.Bytes;
+            if (ports && _services is not null && _services.TryGetValue(new Service(f.Src, f.SrcPort, f.Protocol), out var s)) s.BytesIn += f.Bytes;
             AddSlice(f.Start, 0, f.Bytes, 0, o);
         }
 
@@ -393,11 +409,12 @@ public sealed class ExfiltrationDetector
         private void AddSlice(DateTime t, long o, long i, long flows, ExfiltrationOptions options)
         {
             long index = t.Ticks / options.RatioWindow.Ticks;
-            ref var slice = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(Slices, index);
+            var slices = _slices ??= [];
+            ref var slice = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(slices, index);
             if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slice))
             {
-                if (Slices.Count >= options.MaxEntriesPerHost) return;
-                Slices[index] = new Slice { Out = o, In = i, Flows = flows };
+                if (slices.Count >= options.MaxEntriesPerHost) return;
+                slices[index] = new Slice { Out = o, In = i, Flows = flows };
                 return;
             }
             slice.Out += o;

@@ -23,7 +23,7 @@ public sealed record ExfiltrationOptions
     /// <summary>Bytes to one peer on a port outside <see cref="AllowedPorts"/> that make a finding.</summary>
     public long UnusualPortBytes { get; init; } = 1_000_000;
 
-    /// <summary>The time slice of the producer-consumer ratio baseline.</summary>
+    /// <summary>The time slice of the producer-consumer ratio baseline (also the resolution of the off-hours check: keep it at most an hour).</summary>
     public TimeSpan RatioWindow { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Bytes out a slice needs before its ratio counts as a shift.</summary>
@@ -54,7 +54,7 @@ public sealed record ExfiltrationOptions
     public double MinimumScore { get; init; } = 0.3;
 
     /// <summary>Inside hosts tracked at once; flows of further hosts are counted in <see cref="ExfiltrationDetector.HostsDropped"/>.</summary>
-    public int MaxHosts { get; init; } = 1_000_000;
+    public int MaxHosts { get; init; } = 250_000;
 
     /// <summary>Peers, unusual-port services and ratio slices kept per host.</summary>
     public int MaxEntriesPerHost { get; init; } = 256;
