@@ -32,7 +32,7 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
     [Fact]
     public void EveryPlantedBeaconIsFoundWithItsPeriodAndNothingOrdinaryIs()
     {
-        var (flows, truth) = HuntKit.HuntTruth;
+        var (flows, truth) = BeaconExfiltrationKit.HuntTruth;
         var findings = Hunt(flows);
         Print(findings);
         var beacons = truth.Behaviours.Where(static b => b.Kind == BehaviourKind.Beacon).ToList();
@@ -61,7 +61,7 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
     [Fact]
     public void FewerFalsePositivesThanRitasScoreOnTheSameTraffic()
     {
-        var (flows, truth) = HuntKit.HuntTruth;
+        var (flows, truth) = BeaconExfiltrationKit.HuntTruth;
         var planted = truth.Behaviours.Where(static b => b.Source is not null).Select(static b => b.Source!.ToString()).ToHashSet();
         var rita = RitaReference.Score(flows, AddressSet.Private);
         // The resolver relays the planted DNS tunnel: neither ordinary nor a beacon, so left out of both counts.
@@ -87,7 +87,7 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
     [Fact]
     public void FleetUpdateChecksAndNtpScoreBelowTheDefault()
     {
-        var findings = Hunt(HuntKit.HuntTruth.Flows, new BeaconOptions { MinimumScore = 0 });
+        var findings = Hunt(BeaconExfiltrationKit.HuntTruth.Flows, new BeaconOptions { MinimumScore = 0 });
         var updates = findings.Where(static f => f.DstAddr == ScenarioNetwork.UpdateServer.ToString()).ToList();
         Assert.NotEmpty(updates);
         Assert.All(updates, f => Assert.InRange(f.Score, 0, 0.55));
@@ -100,7 +100,7 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
     [Fact]
     public void TheDemoBeaconIsFoundAndExcludeRemovesIt()
     {
-        var flows = HuntKit.Demo.Flows;
+        var flows = BeaconExfiltrationKit.Demo.Flows;
         var hit = Assert.Single(Hunt(flows));
         Assert.Equal(ScenarioPresets.BeaconSource.ToString(), hit.SrcAddr);
         Assert.Equal(ScenarioPresets.BeaconServer.ToString(), hit.DstAddr);
@@ -123,7 +123,7 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
     public void TheLabelledC2CaptureIsFoundWithItsTwoSecondPeriod()
     {
         // slips test-cc-capture-1: `curl https://testing.com; sleep 2` in a loop, 299 connections about 2.2 s apart.
-        var flows = HuntKit.Meter(SharedData.Path("data", "malicious", "slips", "test-cc-capture-1.pcap"));
+        var flows = BeaconExfiltrationKit.Meter(SharedData.Path("data", "malicious", "slips", "test-cc-capture-1.pcap"));
         var hit = Assert.Single(Hunt(flows));
         Assert.Equal("147.32.80.37", hit.SrcAddr);
         Assert.Equal("141.193.213.21", hit.DstAddr);
@@ -140,7 +140,7 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
         foreach (string file in OrdinaryCaptures())
         {
             files++;
-            var found = Hunt(HuntKit.Meter(file));
+            var found = Hunt(BeaconExfiltrationKit.Meter(file));
             findings += found.Count;
             foreach (var f in found) output.WriteLine($"{Path.GetFileName(file)}: {f.Score} {f.Reason}");
         }

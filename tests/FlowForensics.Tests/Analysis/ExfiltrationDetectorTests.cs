@@ -18,12 +18,12 @@ public sealed class ExfiltrationDetectorTests(ITestOutputHelper output)
     }
 
     private static List<ExfiltrationFinding> Malicious(string folder, string file, ExfiltrationOptions? options = null) =>
-        Hunt(HuntKit.Meter(SharedData.Path("data", "malicious", folder, file)), options).ToList();
+        Hunt(BeaconExfiltrationKit.Meter(SharedData.Path("data", "malicious", folder, file)), options).ToList();
 
     [Fact]
     public void EveryPlantedTransferAndTunnelIsFoundAndNoOrdinaryHost()
     {
-        var (flows, truth) = HuntKit.HuntTruth;
+        var (flows, truth) = BeaconExfiltrationKit.HuntTruth;
         var findings = Hunt(flows);
         foreach (var f in findings) output.WriteLine($"{f.Score} {f.Technique} {f.Host} {f.Peers} {f.BytesOut}");
         string Host(string label) => truth.Behaviours.Single(b => b.Label == label).Source!.ToString();
@@ -51,7 +51,7 @@ public sealed class ExfiltrationDetectorTests(ITestOutputHelper output)
     [Fact]
     public void TheDemoUploadAndTunnelAreFoundAndExcludeRemovesThem()
     {
-        var flows = HuntKit.Demo.Flows;
+        var flows = BeaconExfiltrationKit.Demo.Flows;
         var findings = Hunt(flows);
         var upload = Assert.Single(findings, static f => f.Technique == "UnusualPort");
         Assert.Equal(ScenarioPresets.ExfiltrationSource.ToString(), upload.Host);
@@ -97,7 +97,7 @@ public sealed class ExfiltrationDetectorTests(ITestOutputHelper output)
         foreach (string file in BeaconDetectorTests.OrdinaryCaptures())
         {
             files++;
-            foreach (var f in Hunt(HuntKit.Meter(file))) all.Add($"{Path.GetFileName(file)}: {f.Technique} {f.Host} {f.Score} {f.Reason}");
+            foreach (var f in Hunt(BeaconExfiltrationKit.Meter(file))) all.Add($"{Path.GetFileName(file)}: {f.Technique} {f.Host} {f.Score} {f.Reason}");
         }
         foreach (string line in all) output.WriteLine(line);
         output.WriteLine($"{files} ordinary captures: {all.Count} exfiltration findings");

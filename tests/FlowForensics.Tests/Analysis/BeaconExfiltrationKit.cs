@@ -6,7 +6,7 @@ using FlowForensics.Synthesis;
 namespace FlowForensics.Tests.Analysis;
 
 /// <summary>Generated scenarios and real captures turned into flows in-process, as Convert-PcapToFlow does (its defaults).</summary>
-internal static class HuntKit
+internal static class BeaconExfiltrationKit
 {
     private static readonly Lazy<(List<FlowRecord> Flows, ScenarioTruth Truth)> HuntTruthLazy = new(() => Generate(ScenarioPresets.HuntTruth(1)));
     private static readonly Lazy<(List<FlowRecord> Flows, ScenarioTruth Truth)> DemoLazy = new(() => Generate(ScenarioPresets.Demo()));
