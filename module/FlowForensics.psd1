@@ -14,6 +14,8 @@
         'Convert-PcapToFlow'
         'Find-FlowLateralMovement'
         'Find-FlowScan'
+        'Find-FlowBeacon'
+        'Find-FlowExfiltration'
         'Get-FlowFileInfo'
         'Get-FlowRecord'
         'Measure-FlowTopN'

@@ -7,6 +7,7 @@ namespace FlowForensics.Benchmarks;
 /// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn ...</c>), the baseline hunt's engine over
 /// nfcapd files (<c>sidebyside baseline DIR [SCALE]</c>), and the scan and lateral-movement hunts over many flows
 /// (<c>hunts generate|scan|lateral DIR</c>).
+/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn|hunts ...</c>).
 /// </summary>
 public static class Program
 {
@@ -20,6 +21,10 @@ public static class Program
             return SideBySide.BaselineBenchmark.Run(args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16);
         if (args.Length > 0 && args[0] == "hunts")
             return Analysis.ScanLateralRun.Run(args[1..]);
+        if (args.Length > 1 && args[0] == "sidebyside" && args[1] == "hunts")
+            return SideBySide.HuntComparison.Run(SideBySide.TopNComparison.ParseOptions(args[2..]));
+        if (args.Length > 3 && args[0] == "sidebyside" && args[1] == "hunt-engine")
+            return SideBySide.HuntComparison.Engine(args[2], args[3]);
         if (args.Length > 0 && args[0] == "sidebyside")
             return SideBySide.NfdumpComparison.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -73,4 +73,6 @@ public static class ErrorIds
     public const string BaselineSettingInvalid = "BaselineSettingInvalid";
     /// <summary>A Find-FlowScan or Find-FlowLateralMovement setting is out of range or inconsistent with another (TRW probabilities, windows, thresholds).</summary>
     public const string HuntOptionInvalid = "HuntOptionInvalid";
+    /// <summary>A Find-FlowBeacon or Find-FlowExfiltration threshold is out of range.</summary>
+    public const string HuntParameterInvalid = "HuntParameterInvalid";
 }

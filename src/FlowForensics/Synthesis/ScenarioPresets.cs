@@ -180,6 +180,41 @@ public static class ScenarioPresets
     /// <summary>The share of a <see cref="ScanAndLateral"/> capture before the first planted behaviour.</summary>
     public const double ScanAndLateralLearnFraction = 0.5;
 
+    /// <summary>
+    /// Two hours of a 60-host office with six beacons of known period and jitter (15 s to 10 min, ±2 % to ±50 %, up to
+    /// 25 % missed beats, TCP and UDP), a 12 MB upload to 8443/tcp, a 60 MB chunked upload to 443/tcp, a DNS tunnel
+    /// and an ICMP tunnel, over ordinary traffic that includes NTP every 64 s and update checks every 5 min ± 40 %:
+    /// the ground truth of the beacon and exfiltration hunts' recall and precision tests (docs/detections.md).
+    /// </summary>
+    public static ScenarioOptions HuntTruth(ulong seed = 1)
+    {
+        const int hosts = 60;
+        IPAddress H(int i) => ScenarioNetwork.InternalHost(i, hosts);
+        IPAddress Ip(string s) => IPAddress.Parse(s);
+        TimeSpan Min(double m) => TimeSpan.FromMinutes(m);
+        return new ScenarioOptions
+        {
+            Seed = seed,
+            Duration = TimeSpan.FromHours(2),
+            InternalHosts = hosts,
+            BackgroundSessionsPerSecond = 0.5,
+            MaxBackgroundTransferBytes = 2_000_000,
+            Behaviours =
+            [
+                new BeaconBehaviour { Label = "beacon-15s-2pct", Source = H(3), Destination = Ip("203.0.113.50"), Port = 443, Period = TimeSpan.FromSeconds(15), Jitter = 0.02, Start = Min(1), End = Min(40) },
+                new BeaconBehaviour { Label = "beacon-60s-50pct", Source = H(5), Destination = Ip("203.0.113.51"), Port = 443, Period = TimeSpan.FromSeconds(60), Jitter = 0.5, Start = Min(2) },
+                new BeaconBehaviour { Label = "beacon-120s-30pct-missed", Source = H(7), Destination = Ip("203.0.113.52"), Port = 8080, Period = TimeSpan.FromSeconds(120), Jitter = 0.3, MissedBeatProbability = 0.25, Start = Min(3) },
+                new BeaconBehaviour { Label = "beacon-udp-300s-20pct", Source = H(9), Destination = Ip("203.0.113.53"), Port = 53535, Protocol = TransportProtocol.Udp, Period = TimeSpan.FromSeconds(300), Jitter = 0.2, MissedBeatProbability = 0.1, BytesUp = 120, BytesDown = 80, Start = Min(1.5) },
+                new BeaconBehaviour { Label = "beacon-600s-10pct", Source = H(11), Destination = Ip("203.0.113.54"), Port = 443, Period = TimeSpan.FromSeconds(600), Jitter = 0.1, Start = Min(4) },
+                new BeaconBehaviour { Label = "beacon-45s-40pct-missed", Source = H(13), Destination = Ip("203.0.113.55"), Port = 443, Period = TimeSpan.FromSeconds(45), Jitter = 0.4, MissedBeatProbability = 0.15, BytesUp = 600, BytesDown = 4000, Start = Min(30), End = Min(110) },
+                new ExfiltrationBehaviour { Label = "exfil-8443", Source = H(15), Destination = Ip("198.51.100.200"), Port = 8443, TotalBytes = 12_000_000, Start = Min(20), Duration = Min(6) },
+                new ExfiltrationBehaviour { Label = "exfil-chunked-443", Source = H(17), Destination = Ip("198.51.100.201"), Port = 443, TotalBytes = 60_000_000, Chunks = 12, Start = Min(50), Duration = Min(40) },
+                new DnsTunnelBehaviour { Label = "dns-tunnel", Source = H(19), Domain = "t.exfil-tunnel.test", QueriesPerMinute = 30, Start = Min(10), Duration = Min(60) },
+                new IcmpExfiltrationBehaviour { Label = "icmp-tunnel", Source = H(21), Destination = Ip("203.0.113.99"), Start = Min(70), Duration = Min(5) },
+            ],
+        };
+    }
+
     /// <summary>Packets a behaviour puts in a capture of <paramref name="duration"/>, roughly (sizes the background).</summary>
     internal static long EstimatePackets(BehaviourOptions behaviour, TimeSpan duration)
     {

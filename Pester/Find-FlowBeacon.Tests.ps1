@@ -1,0 +1,54 @@
+# Find-FlowBeacon as a PowerShell user meets it: the demo's planted beacon is found with its period, -Exclude
+# removes it, findings are flat and explained, and bad arguments fail with their error ids.
+BeforeAll {
+    $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
+    Import-Module $modulePath -Force
+    $demo = "$((Get-Module FlowForensics).ModuleBase)/Samples/demo.pcap"
+    $flows = @(Convert-PcapToFlow -Path $demo)
+    $fullId = 'FlowForensics.PowerShell.Commands.FindFlowBeaconCommand'
+}
+
+Describe 'Find-FlowBeacon' {
+    It 'finds the demo beacon 10.20.1.23 -> 203.0.113.50:443 about every 60 s' {
+        $found = @($flows | Find-FlowBeacon)
+        $found | Should -HaveCount 1
+        $found[0].SrcAddr | Should -Be '10.20.1.23'
+        $found[0].DstAddr | Should -Be '203.0.113.50'
+        $found[0].DstPort | Should -Be 443
+        $found[0].Protocol | Should -Be 'TCP'
+        $found[0].MedianInterval.TotalSeconds | Should -BeGreaterThan 54
+        $found[0].MedianInterval.TotalSeconds | Should -BeLessThan 66
+        $found[0].Score | Should -BeGreaterThan 0.7
+        $found[0].Reason | Should -Match '10.20.1.23 connected to 203.0.113.50:443/TCP'
+    }
+
+    It 'writes flat findings: only strings, numbers, DateTime and TimeSpan' {
+        $f = @($flows | Find-FlowBeacon)[0]
+        foreach ($p in $f.PSObject.Properties) {
+            ($p.Value -is [string] -or $p.Value -is [ValueType]) | Should -BeTrue
+        }
+    }
+
+    It 'leaves out allowlisted addresses and ports' {
+        @($flows | Find-FlowBeacon -Exclude 203.0.113.50) | Should -HaveCount 0
+        @($flows | Find-FlowBeacon -Exclude '443/tcp') | Should -HaveCount 0
+    }
+
+    It 'drops the beacon when more connections are required than it made' {
+        @($flows | Find-FlowBeacon -MinimumConnections 20) | Should -HaveCount 0
+    }
+
+    It 'finds it by host pair with DstPort 0' {
+        $found = @($flows | Find-FlowBeacon -ByHostPair | Where-Object SrcAddr -eq '10.20.1.23')
+        $found | Should -HaveCount 1
+        $found[0].DstPort | Should -Be 0
+    }
+
+    It 'rejects a bad -Exclude entry with ExcludeInvalid' {
+        { $flows | Find-FlowBeacon -Exclude 'not-a-network' -ErrorAction Stop } | Should -Throw -ErrorId "ExcludeInvalid,$fullId"
+    }
+
+    It 'rejects a bad -InternalNetwork entry with NetworkInvalid' {
+        { $flows | Find-FlowBeacon -InternalNetwork '10.0.0.0/99' -ErrorAction Stop } | Should -Throw -ErrorId "NetworkInvalid,$fullId"
+    }
+}
