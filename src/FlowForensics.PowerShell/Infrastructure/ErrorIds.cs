@@ -65,4 +65,7 @@ public static class ErrorIds
 
     /// <summary>A network list (-InternalNetwork and the like) holds an entry that is not an address or a CIDR network.</summary>
     public const string NetworkInvalid = "NetworkInvalid";
+
+    /// <summary>Convert-PcapToFlow -ExportProtocol names no protocol, or -ScaleBySampling without it.</summary>
+    public const string ExportProtocolInvalid = "ExportProtocolInvalid";
 }

@@ -35,7 +35,7 @@ public sealed class FlowCollectorOptions
 /// <summary>A consistent copy of a collector's counters.</summary>
 public sealed record FlowCollectorStatus(
     long Datagrams, long Records, long Exporters, long Templates, long QueueDrops, long RejectedDatagrams,
-    long Malformed, IReadOnlyDictionary<ExportDecodeStatus, long> MalformedByReason);
+    long Malformed, IReadOnlyDictionary<ExportDecodeStatus, long> MalformedByReason, IReadOnlyList<ExportFault> MalformedByExporter);
 
 /// <summary>
 /// Receives export datagrams (NetFlow v5/v9, IPFIX, sFlow) on a UDP socket on a background thread, decodes them with an
@@ -147,7 +147,7 @@ public sealed class FlowCollector : IDisposable
             foreach (var s in Enum.GetValues<ExportDecodeStatus>())
                 if (s != ExportDecodeStatus.Decoded && c[s] > 0) byReason[s] = c[s];
             return new FlowCollectorStatus(c.Datagrams, c.Records, _sources.Count, Decoder.TemplateCount,
-                Interlocked.Read(ref _queueDrops), Interlocked.Read(ref _rejected), c.Malformed, byReason);
+                Interlocked.Read(ref _queueDrops), Interlocked.Read(ref _rejected), c.Malformed, byReason, Decoder.Faults());
         }
     }
 
