@@ -48,7 +48,11 @@ public sealed class FlowCollector : IDisposable
     private const int PollMilliseconds = 100;
 
     private readonly FlowCollectorOptions _options;
-    private readonly BlockingCollection<FlowRecord> _queue;
+    // A lock-free queue bounded by a counter, and an event the consumer waits on: one signal per datagram, not per record
+    // (BlockingCollection's semaphore per record cost a third of the receive thread at 400k flows/s).
+    private readonly ConcurrentQueue<FlowRecord> _queue = new();
+    private readonly ManualResetEventSlim _available = new(false);
+    private long _queued;
     private readonly HashSet<FlowAddress> _allowed = new();
     private readonly HashSet<FlowAddress> _sources = new();
     private readonly object _gate = new();
@@ -67,7 +71,6 @@ public sealed class FlowCollector : IDisposable
         if (options.QueueCapacity < 1) throw new ArgumentOutOfRangeException(nameof(options), options.QueueCapacity, "QueueCapacity must be positive.");
         _options = options;
         Decoder = decoder;
-        _queue = new BlockingCollection<FlowRecord>(new ConcurrentQueue<FlowRecord>(), options.QueueCapacity);
         foreach (var a in options.AllowedExporters) _allowed.Add(Normalize(a));
     }
 
@@ -111,23 +114,41 @@ public sealed class FlowCollector : IDisposable
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> ms for the next record; false when none came or <paramref name="cancel"/> fired.</summary>
     public bool TryTake(out FlowRecord record, int timeoutMilliseconds, CancellationToken cancel)
     {
+        if (TryDequeue(out record)) return true;
+        if (timeoutMilliseconds == 0) return false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            if (_queue.TryTake(out var r, timeoutMilliseconds, cancel))
+            while (!cancel.IsCancellationRequested)
             {
-                record = r;
-                return true;
+                // Reset, then look again, then wait: a record queued after the look sets the event after the reset.
+                _available.Reset();
+                if (TryDequeue(out record)) return true;
+                int left = timeoutMilliseconds < 0 ? -1 : timeoutMilliseconds - (int)clock.ElapsedMilliseconds;
+                if (timeoutMilliseconds >= 0 && left <= 0) break;
+                _available.Wait(left, cancel);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+        return TryDequeue(out record);
+    }
+
+    private bool TryDequeue(out FlowRecord record)
+    {
+        if (_queue.TryDequeue(out var r))
+        {
+            Interlocked.Decrement(ref _queued);
+            record = r;
+            return true;
         }
         record = null!;
         return false;
     }
 
     /// <summary>Records waiting in the queue.</summary>
-    public int Queued => _queue.Count;
+    public int Queued => (int)Interlocked.Read(ref _queued);
 
     /// <summary>Stops receiving and waits for the receive thread; queued records stay available to <see cref="TryTake"/>.</summary>
     public void Stop()
@@ -187,8 +208,18 @@ public sealed class FlowCollector : IDisposable
                 _sources.Add(exporter);
                 Decoder.Decode(buffer.AsSpan(0, length), exporter, DateTime.UtcNow, batch);
             }
+            if (batch.Count == 0) continue;
             foreach (var record in batch)
-                if (!_queue.TryAdd(record)) Interlocked.Increment(ref _queueDrops);
+            {
+                if (Interlocked.Increment(ref _queued) > _options.QueueCapacity)
+                {
+                    Interlocked.Decrement(ref _queued);
+                    Interlocked.Increment(ref _queueDrops);
+                    continue;
+                }
+                _queue.Enqueue(record);
+            }
+            _available.Set();
         }
     }
 
@@ -198,6 +229,6 @@ public sealed class FlowCollector : IDisposable
     public void Dispose()
     {
         Stop();
-        _queue.Dispose();
+        _available.Dispose();
     }
 }
