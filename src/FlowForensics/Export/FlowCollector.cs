@@ -177,14 +177,19 @@ public sealed class FlowCollector : IDisposable
         var socket = _socket!;
         var buffer = new byte[65536];
         var batch = new List<FlowRecord>(64);
-        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // The source address is received into one SocketAddress and turned into an exporter only when it changes, so a
+        // datagram from the same exporter as the last allocates no EndPoint.
+        var from = new SocketAddress(socket.AddressFamily);
+        var lastFrom = new byte[from.Size];
+        FlowAddress exporter = default;
+        bool known = false;
         while (!_stopping)
         {
             int length;
-            EndPoint from = any;
             try
             {
-                length = socket.ReceiveFrom(buffer, ref from);
+                length = socket.ReceiveFrom(buffer.AsSpan(), SocketFlags.None, from);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted
                                              or SocketError.ConnectionReset or SocketError.MessageSize)
@@ -196,7 +201,14 @@ public sealed class FlowCollector : IDisposable
                 if (!_stopping) Volatile.Write(ref _fault, e);
                 return;
             }
-            var exporter = Normalize(((IPEndPoint)from).Address);
+            var fromBytes = from.Buffer.Span[..from.Size];
+            if (!known || !fromBytes.SequenceEqual(lastFrom.AsSpan(0, fromBytes.Length)))
+            {
+                exporter = Normalize(((IPEndPoint)any.Create(from)).Address);
+                if (lastFrom.Length < fromBytes.Length) lastFrom = new byte[fromBytes.Length];
+                fromBytes.CopyTo(lastFrom);
+                known = true;
+            }
             if (_allowed.Count > 0 && !_allowed.Contains(exporter))
             {
                 Interlocked.Increment(ref _rejected);

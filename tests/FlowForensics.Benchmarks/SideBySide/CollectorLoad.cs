@@ -71,7 +71,16 @@ internal static class CollectorLoad
             consumer.Start();
 
             var (sent, achieved) = Send(rate, seconds, collector.LocalEndPoint!.Port, theirPort);
-            Thread.Sleep(1500); // both drain their sockets
+            // Both drain their sockets: at least 1.5 s, and ours until no datagram came for 0.5 s (what the kernel buffered
+            // is not lost; only what it dropped is).
+            Thread.Sleep(1500);
+            var idle = Stopwatch.StartNew();
+            long seen = collector.Status().Datagrams;
+            for (var limit = Stopwatch.StartNew(); limit.Elapsed < TimeSpan.FromSeconds(20) && idle.ElapsedMilliseconds < 500; Thread.Sleep(20))
+            {
+                long now = collector.Status().Datagrams;
+                if (now != seen) { seen = now; idle.Restart(); }
+            }
             collector.Stop();
             stop.Cancel();
             consumer.Join();
