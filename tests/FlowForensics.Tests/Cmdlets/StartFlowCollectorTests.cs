@@ -26,8 +26,11 @@ public sealed class StartFlowCollectorTests : IDisposable
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(60))
         {
-            foreach (var v in run.PowerShell.Streams.Verbose.ToArray())
+            // By index: PSDataCollection's indexer takes its lock, while ToArray() can race a record being added.
+            var stream = run.PowerShell.Streams.Verbose;
+            for (int i = 0; i < stream.Count; i++)
             {
+                var v = stream[i];
                 const string marker = "Listening on UDP 127.0.0.1:";
                 int at = v.Message.IndexOf(marker, StringComparison.Ordinal);
                 if (at >= 0)
