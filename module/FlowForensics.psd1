@@ -12,10 +12,15 @@
     TypesToProcess       = @('FlowForensics.types.ps1xml')
     CmdletsToExport      = @(
         'Convert-PcapToFlow'
+        'Find-FlowLateralMovement'
+        'Find-FlowScan'
         'Get-FlowFileInfo'
         'Get-FlowRecord'
         'Measure-FlowTopN'
         'Start-FlowCollector'
+        'Export-FlowReport'
+        'New-FlowBaseline'
+        'Find-FlowAnomaly'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -48,6 +48,7 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
 
     /// <summary>Stops the live capture after this long.</summary>
     [Parameter(ParameterSetName = InterfaceSet)]
+    [FlowDurationTransformation]
     public TimeSpan? Duration { get; set; }
 
     /// <summary>Stops the live capture after this many packets.</summary>

@@ -61,6 +61,7 @@ public sealed class GetFlowRecordCommand : FlowCmdlet
 
     /// <summary>An nfdump filter, e.g. 'proto tcp and dst port 443 and not net 10.0.0.0/8'.</summary>
     [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
     public string? Filter { get; set; }
 
     /// <summary>File (default): flows in file order, files in time order, like nfdump -R. Start: one strict timeline by start time across all files (nfdump -O tstart).</summary>

@@ -65,6 +65,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 
     /// <summary>Stops after this long.</summary>
     [Parameter]
+    [FlowDurationTransformation]
     public TimeSpan? Duration { get; set; }
 
     /// <summary>Stops after this many records were output (after -Filter).</summary>

@@ -66,6 +66,14 @@ public static class ErrorIds
     /// <summary>A network list (-InternalNetwork and the like) holds an entry that is not an address or a CIDR network.</summary>
     public const string NetworkInvalid = "NetworkInvalid";
 
+    /// <summary>A -Baseline file is not a baseline this version reads (bad JSON, wrong format or version), or the value is not a baseline.</summary>
+    public const string BaselineInvalid = "BaselineInvalid";
+
+    /// <summary>A baseline or anomaly setting (-Interval, -NetworkPrefixLength, a threshold) is out of range.</summary>
+    public const string BaselineSettingInvalid = "BaselineSettingInvalid";
+    /// <summary>A Find-FlowScan or Find-FlowLateralMovement setting is out of range or inconsistent with another (TRW probabilities, windows, thresholds).</summary>
+    public const string HuntOptionInvalid = "HuntOptionInvalid";
+
     /// <summary>Convert-PcapToFlow -ExportProtocol names no protocol, or -ScaleBySampling without it.</summary>
     public const string ExportProtocolInvalid = "ExportProtocolInvalid";
 }

@@ -44,6 +44,7 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
 
     /// <summary>Analyse only the records this nfdump filter matches (compiled once).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
     public string? Filter { get; set; }
 
     /// <summary>Analyse only flows that start at or after this time (UTC unless the value says otherwise).</summary>

@@ -16,6 +16,7 @@ public abstract class FlowProducerCmdlet : FlowCmdlet
 
     /// <summary>The time slot of each nfcapd file, by flow start (nfcapd -t; default 5 minutes).</summary>
     [Parameter]
+    [FlowDurationTransformation]
     public TimeSpan RotateEvery { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Block compression of the nfcapd files (default LZ4, as nfcapd -z=lz4).</summary>
@@ -32,6 +33,7 @@ public abstract class FlowProducerCmdlet : FlowCmdlet
 
     /// <summary>Only flows matching this nfdump filter are output (to the pipeline and to -OutputDirectory).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
     public string? Filter { get; set; }
 
     /// <summary>The nfcapd output for -OutputDirectory, or null (see <see cref="FlowFileOutput.Open"/>).</summary>

@@ -122,6 +122,64 @@ public static class ScenarioPresets
         };
     }
 
+    /// <summary>
+    /// Scans of every kind and lateral movement in a network of <c>packets / 5,000</c> hosts (50 to 2,000) over at least
+    /// 30 minutes, for the scan and lateral-movement hunts' recall and precision: SYN, connect, FIN, NULL and Xmas vertical
+    /// scans, a horizontal, a slow horizontal (below the fixed threshold: the sequential test's case) and a block scan,
+    /// vertical and horizontal UDP scans, two ping sweeps, two chains, a fan-out and a brute force. Nothing is planted in
+    /// the first half (<see cref="ScanAndLateralLearnFraction"/>), which a hunt may learn from.
+    /// </summary>
+    public static ScenarioOptions ScanAndLateral(long packets = 400_000, ulong seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(packets, 50_000);
+        int hosts = (int)Math.Clamp(packets / 5_000, 80, 2_000);
+        var duration = TimeSpan.FromSeconds(Math.Clamp(packets / 200.0, 1_800, 86_400));
+        double d = duration.TotalSeconds;
+        TimeSpan At(double fraction) => TimeSpan.FromSeconds(d * fraction);
+        IPAddress H(int i) => ScenarioNetwork.InternalHost(i, hosts);
+        var segment1 = H(1).GetAddressBytes();
+        segment1[3] = 1;
+        var block = new IPAddress[30];
+        for (int i = 0; i < block.Length; i++) block[i] = H(2 * i + 1);
+        var fanOut = new LateralHop[8];
+        for (int i = 0; i < fanOut.Length; i++) fanOut[i] = new LateralHop(H(19), H(60 + i), 445);
+        var brute = new LateralHop[30];
+        for (int i = 0; i < brute.Length; i++) brute[i] = new LateralHop(H(77), H(15), 22);
+        var options = new ScenarioOptions
+        {
+            Seed = seed,
+            Duration = duration,
+            InternalHosts = hosts,
+            Behaviours =
+            [
+                new PortScanBehaviour { Label = "scan-syn-vertical", Scanner = H(23), Targets = [H(5)], Ports = Range(1, 1024), Type = ScanType.Syn, Start = At(0.55) },
+                new PortScanBehaviour { Label = "scan-connect-vertical", Scanner = H(43), Targets = [H(6)], Ports = Range(1, 200), Type = ScanType.Connect, ProbesPerSecond = 40, Start = At(0.57) },
+                new PortScanBehaviour { Label = "scan-fin-vertical", Scanner = H(47), Targets = [H(8)], Ports = Range(1, 100), Type = ScanType.Fin, ProbesPerSecond = 20, Start = At(0.59) },
+                new PortScanBehaviour { Label = "scan-null-vertical", Scanner = H(53), Targets = [H(9)], Ports = Range(20, 120), Type = ScanType.Null, ProbesPerSecond = 20, Start = At(0.61) },
+                new PortScanBehaviour { Label = "scan-xmas-vertical", Scanner = H(59), Targets = [H(10)], Ports = Range(1, 100), Type = ScanType.Xmas, ProbesPerSecond = 20, Start = At(0.63) },
+                new PortScanBehaviour { Label = "scan-horizontal", Scanner = H(61), Targets = Hosts(segment1, 254), Ports = [3389], ProbesPerSecond = 50, Start = At(0.65) },
+                new PortScanBehaviour { Label = "scan-slow-horizontal", Scanner = H(73), Targets = Hosts(segment1, 12), Ports = [22], ProbesPerSecond = 0.02, Start = At(0.6) },
+                new PortScanBehaviour { Label = "scan-block", Scanner = H(67), Targets = block, Ports = Range(20, 69), ProbesPerSecond = 100, Start = At(0.7) },
+                new PortScanBehaviour { Label = "scan-udp-vertical", Scanner = H(29), Targets = [H(5)], Ports = Range(1000, 1200), Type = ScanType.Udp, OpenPorts = [1194], ProbesPerSecond = 50, Start = At(0.72) },
+                new PortScanBehaviour { Label = "scan-udp-horizontal", Scanner = H(71), Targets = Hosts(segment1, 60), Ports = [161], Type = ScanType.Udp, OpenPorts = [], ProbesPerSecond = 20, Start = At(0.74) },
+                new PingSweepBehaviour { Label = "ping-sweep", Source = H(79), FirstTarget = new IPAddress(segment1), Count = 254, Start = At(0.76) },
+                new PingSweepBehaviour { Label = "ping-sweep-small", Source = H(3), FirstTarget = H(20), Count = 15, ProbesPerSecond = 2, Start = At(0.78) },
+                new LateralMovementBehaviour { Label = "lateral-chain", Start = At(0.62), Window = TimeSpan.FromMinutes(9), Hops = [new LateralHop(H(31), H(37), 445), new LateralHop(H(37), H(41), 3389), new LateralHop(H(41), ScenarioNetwork.DomainController, 5985)] },
+                new LateralMovementBehaviour { Label = "lateral-chain-short", Start = At(0.6), Window = TimeSpan.FromMinutes(6), Hops = [new LateralHop(H(11), H(13), 5985), new LateralHop(H(13), H(17), 22)] },
+                new LateralMovementBehaviour { Label = "lateral-fan-out", Start = At(0.7), Window = TimeSpan.FromMinutes(8), Hops = fanOut },
+                new LateralMovementBehaviour { Label = "ssh-brute-force", Start = At(0.8), Window = TimeSpan.FromMinutes(3), Hops = brute },
+            ],
+        };
+        long planted = 0;
+        foreach (var b in options.Behaviours)
+            planted += EstimatePackets(b, duration);
+        long background = Math.Max(packets - planted, packets / 10);
+        return options with { BackgroundSessionsPerSecond = background / BackgroundPacketsPerSession / duration.TotalSeconds };
+    }
+
+    /// <summary>The share of a <see cref="ScanAndLateral"/> capture before the first planted behaviour.</summary>
+    public const double ScanAndLateralLearnFraction = 0.5;
+
     /// <summary>Packets a behaviour puts in a capture of <paramref name="duration"/>, roughly (sizes the background).</summary>
     internal static long EstimatePackets(BehaviourOptions behaviour, TimeSpan duration)
     {

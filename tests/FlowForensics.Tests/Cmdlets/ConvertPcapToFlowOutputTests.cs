@@ -54,6 +54,39 @@ public sealed class ConvertPcapToFlowOutputTests : IDisposable
         Assert.Equal(flows.Length, NfdumpFlowLoader.LoadDirectory(_dir).Count);
     }
 
+    [Theory]
+    [InlineData("'1m'")]
+    [InlineData("60")]
+    [InlineData("'60s'")]
+    [InlineData("'0.5m30s'")]
+    [InlineData("([timespan]'00:01:00')")]
+    public void RotateEvery_takes_short_durations_and_seconds(string value)
+    {
+        using PsSession s = PsSession.WithModule();
+        s.SetVariable("capture", SharedData.Path("data", "pcap", "zeek", "echo-connections.pcap"));
+        s.SetVariable("out", _dir);
+        FlowRecord[] flows = [.. s.Invoke($"Convert-PcapToFlow -LiteralPath $capture -OutputDirectory $out -RotateEvery {value} -PassThru")
+            .Select(o => (FlowRecord)o.BaseObject)];
+
+        Assert.Empty(s.Errors);
+        var expectedNames = flows.Select(f => FileRotation.FileNameFor(FileRotation.SlotStart(f.Start, TimeSpan.FromMinutes(1)), TimeSpan.FromMinutes(1)))
+            .Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(expectedNames, Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_duration_that_is_not_one_names_the_forms_it_takes()
+    {
+        using PsSession s = PsSession.WithModule();
+        s.SetVariable("capture", Capture("icmp_echo.pcapng"));
+        s.SetVariable("out", _dir);
+        s.Invoke("Convert-PcapToFlow -LiteralPath $capture -OutputDirectory $out -RotateEvery 5x");
+        var error = Assert.Single(s.Errors);
+        Assert.StartsWith("ParameterArgumentTransformationError,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("'5x' is not a duration. Use 30s, 5m, 1h", error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
     [Fact]
     public void An_existing_file_needs_Force_and_WhatIf_writes_nothing()
     {

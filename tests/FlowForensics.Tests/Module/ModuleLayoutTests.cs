@@ -9,7 +9,7 @@ using Xunit;
 
 namespace FlowForensics.Tests.Module;
 
-/// <summary>The module as shipped in out/FlowForensics: import, formats, types, versions, exports, flat outputs.</summary>
+/// <summary>The module as shipped in out/FlowForensics: import, formats, types, versions, exports (flat outputs: FlatOutputTests).</summary>
 public sealed class ModuleLayoutTests
 {
     private const string NewRecord = """
@@ -136,53 +136,6 @@ public sealed class ModuleLayoutTests
         Assert.True(commands.SetEquals(defined), $"Get-Command -Module FlowForensics lists {string.Join(", ", commands)}.");
     }
 
-    [Fact]
-    public void Output_types_have_only_flat_properties()
-    {
-        using PsSession s = PsSession.WithModule();
-        var info = (PSModuleInfo)s.Invoke("Get-Module FlowForensics")[0].BaseObject;
-
-        // Every [OutputType] of every cmdlet, plus every type a format view is written for.
-        var types = new HashSet<Type>();
-        foreach (Type cmdlet in CmdletTypes(info.ImplementingAssembly))
-        {
-            foreach (OutputTypeAttribute o in cmdlet.GetCustomAttributes<OutputTypeAttribute>())
-            {
-                foreach (PSTypeName n in o.Type)
-                {
-                    if (n.Type is not null) types.Add(n.Type);
-                }
-            }
-        }
-
-        XDocument format = XDocument.Load(Path.Combine(RepoPaths.ModuleFolder, "FlowForensics.format.ps1xml"));
-        foreach (XElement typeName in format.Descendants("TypeName"))
-        {
-            Type? t = Directory.GetFiles(RepoPaths.ModuleFolder, "FlowForensics*.dll")
-                .Select(f => Assembly.Load(AssemblyName.GetAssemblyName(f)))
-                .Select(a => a.GetType(typeName.Value.Trim())).FirstOrDefault(x => x is not null);
-            Assert.True(t is not null, $"The format file names type {typeName.Value}, which no module assembly defines.");
-            types.Add(t!);
-        }
-
-        Assert.NotEmpty(types);
-        var problems = new List<string>();
-        foreach (Type t in types.Where(t => !IsFlat(t)))
-        {
-            foreach (PropertyInfo p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-            {
-                if (p.GetIndexParameters().Length == 0 && !IsFlat(p.PropertyType))
-                {
-                    problems.Add($"{t.Name}.{p.Name} : {p.PropertyType}");
-                }
-            }
-        }
-
-        Assert.True(problems.Count == 0,
-            "Export-Csv/Export-Excel would lose data in these non-flat output properties (use string, numbers, bool, DateTime, TimeSpan, enum, IPAddress or nullable of those; hide the rest): " +
-            string.Join(", ", problems));
-    }
-
     internal static Version PropsVersion()
     {
         XDocument props = XDocument.Load(RepoPaths.Path("Directory.Build.props"));
@@ -190,7 +143,7 @@ public sealed class ModuleLayoutTests
         return Version.Parse(text);
     }
 
-    private static IEnumerable<Type> CmdletTypes(Assembly assembly) =>
+    internal static IEnumerable<Type> CmdletTypes(Assembly assembly) =>
         assembly.GetTypes().Where(t => !t.IsAbstract && t.IsDefined(typeof(CmdletAttribute), inherit: false));
 
     private static SortedSet<string> ManifestList(string key)
@@ -211,12 +164,5 @@ public sealed class ModuleLayoutTests
         }
 
         return set;
-    }
-
-    private static bool IsFlat(Type t)
-    {
-        Type core = Nullable.GetUnderlyingType(t) ?? t;
-        return core.IsPrimitive || core.IsEnum || core == typeof(string) || core == typeof(decimal) ||
-               core == typeof(DateTime) || core == typeof(TimeSpan) || core == typeof(IPAddress);
     }
 }

@@ -1,0 +1,268 @@
+using System.Globalization;
+using System.Management.Automation;
+using FlowForensics.Flows;
+using FlowForensics.PowerShell.Infrastructure;
+using FlowForensics.Query;
+using FlowForensics.Reporting;
+using FlowForensics.Storage;
+using FlowForensics.Wire;
+
+namespace FlowForensics.PowerShell.Commands;
+
+/// <summary>
+/// One Excel workbook for a case: a Summary sheet (evidence files with SHA-256, time span, totals, parameters,
+/// module version, what each sheet holds), traffic over time with a chart, top talkers, ports and conversations, one
+/// sheet per kind of finding or object, and a Timeline. Flows and findings come from the pipeline
+/// (<c>... | Export-FlowReport case.xlsx</c>) or flows from nfcapd files (<c>-FlowPath</c>), over which the report
+/// runs its standard analyses (<see cref="StandardReportAnalyses"/>). The engine (<see cref="FlowReport"/>,
+/// <see cref="ExcelWorkbookWriter"/>) does the work; the workbook is written under a temporary name and renamed.
+/// </summary>
+[Cmdlet(VerbsData.Export, "FlowReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportFlowReportCommand : FlowCmdlet
+{
+    private readonly List<string> _flowPaths = [];
+    private FlowReport? _report;
+    private FlowSelection _selection = FlowSelection.All;
+    private string _target = "";
+    private bool _declined;
+
+    /// <summary>The workbook to write (.xlsx).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Flows, findings, top-N rows or any flat objects from the pipeline.</summary>
+    [Parameter(ValueFromPipeline = true)]
+    [AllowNull]
+    public PSObject? InputObject { get; set; }
+
+    /// <summary>nfcapd files or folders to read, hash (SHA-256, listed as evidence) and analyse; wildcards allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] FlowPath { get; set; } = [];
+
+    /// <summary>Read folders given to -FlowPath with their subfolders.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>Report only the flows this nfdump filter matches (findings and other objects are not filtered).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
+    public string? Filter { get; set; }
+
+    /// <summary>Report only flows that start at or after this time (UTC unless the value says otherwise).</summary>
+    [Parameter]
+    [FlowTimeTransformation]
+    public DateTime? Start { get; set; }
+
+    /// <summary>Report only flows that start at or before this time (UTC unless the value says otherwise).</summary>
+    [Parameter]
+    [FlowTimeTransformation]
+    public DateTime? End { get; set; }
+
+    /// <summary>Rows of each top sheet (top talkers, ports, conversations).</summary>
+    [Parameter]
+    [ValidateRange(1, 10_000)]
+    public int Top { get; set; } = 20;
+
+    /// <summary>Flows listed on the Timeline sheet at most: the earliest by start. 0 lists only findings.</summary>
+    [Parameter]
+    [ValidateRange(0, ExcelLimits.MaxDataRows)]
+    public int TimelineLimit { get; set; } = 100_000;
+
+    /// <summary>A case name shown at the top of the summary.</summary>
+    [Parameter]
+    public string? Title { get; set; }
+
+    /// <summary>Overwrite the workbook if it exists.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Write the workbook's FileInfo to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        _target = GetUnresolvedProviderPathFromPSPath(Path);
+        if (Directory.Exists(_target))
+            ThrowTerminatingError(new ErrorRecord(new IOException($"{_target} is a folder; -Path names the workbook file to write, e.g. case.xlsx."),
+                ErrorIds.OutputWriteFailed, ErrorCategory.InvalidArgument, _target));
+        if (File.Exists(_target) && !Force)
+            ThrowTerminatingError(new ErrorRecord(new IOException($"{_target} exists."), ErrorIds.OutputExists, ErrorCategory.ResourceExists, _target)
+            {
+                ErrorDetails = new ErrorDetails($"{_target} exists. Use -Force to overwrite it, or another -Path."),
+            });
+        string? folder = System.IO.Path.GetDirectoryName(_target);
+        if (folder is not null && !Directory.Exists(folder))
+            ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"The folder of {_target} does not exist."),
+                ErrorIds.OutputWriteFailed, ErrorCategory.ObjectNotFound, folder));
+        if (!ShouldProcess(_target, File.Exists(_target) ? "Overwrite the report workbook" : "Write the report workbook"))
+        {
+            _declined = true;
+            return;
+        }
+        CompiledFilter? filter = FlowFilterArgument.Compile(this, Filter);
+        try
+        {
+            _selection = new FlowSelection(filter, Start, End);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.TimeWindowInvalid, ErrorCategory.InvalidArgument, $"{Start:o} .. {End:o}"));
+        }
+        _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title });
+        foreach (var (name, value) in MyInvocation.BoundParameters)
+        {
+            if (name is nameof(InputObject) or nameof(Force) or nameof(PassThru) or "WhatIf" or "Confirm" or "Verbose" or "Debug" or "ErrorAction"
+                or "WarningAction" or "InformationAction" or "ProgressAction" or "ErrorVariable" or "WarningVariable" or "InformationVariable"
+                or "OutVariable" or "OutBuffer" or "PipelineVariable") continue;
+            _report.AddParameter(name, ParameterText(value));
+        }
+        if (FlowPath.Length > 0) _flowPaths.AddRange(ProviderPathResolver.Resolve(this, FlowPath, literal: false));
+    }
+
+    protected override void ProcessRecord()
+    {
+        ThrowIfStopping();
+        var report = _report;
+        if (_declined || report is null) return;
+        if (InputObject is null) return;
+        switch (InputObject.BaseObject)
+        {
+            case FlowRecord flow:
+                if (_selection.Accepts(flow)) report.AddFlow(flow);
+                break;
+            case PSCustomObject:
+                var names = new List<string>();
+                var values = new List<object?>();
+                foreach (var p in InputObject.Properties)
+                {
+                    names.Add(p.Name);
+                    object? v;
+                    try
+                    {
+                        v = p.Value;
+                    }
+                    catch (GetValueException)
+                    {
+                        v = null;
+                    }
+                    values.Add(v is PSObject pso ? pso.BaseObject : v);
+                }
+                report.AddRecord(CustomTypeName(InputObject), names, values);
+                break;
+            default:
+                report.AddObject(InputObject.BaseObject);
+                break;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var report = _report;
+        if (_declined || report is null) return;
+        if (_flowPaths.Count > 0) ReadFlowFiles(report);
+        if (report.RecordCount == 0 && report.ObjectCount == 0)
+            WriteWarning("No flows and no other objects reached the report; the workbook has its sheets but no rows.");
+        WriteVerbose($"{report.RecordCount:N0} flows and {report.ObjectCount:N0} other objects; writing {_target}");
+        try
+        {
+            report.Save(_target, overwrite: Force.IsPresent, CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            bool exists = !Force && File.Exists(_target);
+            ThrowTerminatingError(new ErrorRecord(ex, exists ? ErrorIds.OutputExists : ErrorIds.OutputWriteFailed,
+                exists ? ErrorCategory.ResourceExists : ErrorCategory.WriteError, _target));
+        }
+        if (PassThru) WriteObject(new FileInfo(_target));
+    }
+
+    /// <summary>Hashes each nfcapd file (the summary's evidence list), then streams its flows into the report.</summary>
+    private void ReadFlowFiles(FlowReport report)
+    {
+        FlowFileSet set;
+        try
+        {
+            set = new FlowFileSet(_flowPaths, Recurse.IsPresent, _selection.FileWindow, _selection.Filter);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, string.Join(", ", _flowPaths)));
+            return;
+        }
+        var explicitFiles = new HashSet<string>(_flowPaths.Where(File.Exists).Select(System.IO.Path.GetFullPath), StringComparer.Ordinal);
+        FlowFileErrors.ReportSkipped(this, set, explicitFiles);
+        var progress = new ThrottledProgress(this, 1, "Export-FlowReport");
+        var readable = new List<string>(set.Files.Count);
+        foreach (string file in set.Files)
+        {
+            ThrowIfStopping();
+            try
+            {
+                long length = new FileInfo(file).Length;
+                var info = FlowFileInfo.Read(file, CancelToken, new Progress(progress, $"{System.IO.Path.GetFileName(file)}: SHA-256", length));
+                report.AddEvidence(info);
+                readable.Add(file);
+            }
+            catch (FlowDataException ex)
+            {
+                WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, flowsWritten: false));
+            }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
+            }
+        }
+        long total = set.TotalBytes;
+        try
+        {
+            long accepted = FlowFileStream.ForEach(readable, _selection, report.AddFlow, e => WriteError(FlowFileErrors.Corrupt(e, flowsWritten: false)),
+                done => progress.Report($"{done:N0} of {total:N0} bytes of flows read", done, total), CancelToken);
+            WriteVerbose($"Read {readable.Count:N0} nfcapd files ({total:N0} bytes): {accepted:N0} flows selected.");
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        progress.Complete();
+    }
+
+    /// <summary>A PSCustomObject's sheet: its first type name (from PSTypeName), without the namespace; "Object" when it has none.</summary>
+    private static string CustomTypeName(PSObject o)
+    {
+        foreach (string name in o.TypeNames)
+        {
+            if (name is "System.Management.Automation.PSCustomObject" or "System.Object") continue;
+            int dot = name.LastIndexOf('.');
+            return dot >= 0 && dot < name.Length - 1 ? name[(dot + 1)..] : name;
+        }
+        return "Object";
+    }
+
+    private static string ParameterText(object? value) => value switch
+    {
+        null => "",
+        SwitchParameter s => s.IsPresent ? "True" : "False",
+        DateTime d => d.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + (d.Kind == DateTimeKind.Utc ? " UTC" : ""),
+        string[] a => string.Join(", ", a),
+        System.Collections.IEnumerable e and not string => string.Join(", ", e.Cast<object?>()),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    private sealed class Progress(ThrottledProgress progress, string status, long total) : IProgress<long>
+    {
+        public void Report(long value) => progress.Report(status, value, total);
+    }
+}

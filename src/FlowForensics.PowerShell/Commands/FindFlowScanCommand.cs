@@ -1,0 +1,95 @@
+using System.Management.Automation;
+using FlowForensics.Analysis.Scan;
+using FlowForensics.Flows;
+using FlowForensics.PowerShell.Infrastructure;
+
+namespace FlowForensics.PowerShell.Commands;
+
+/// <summary>
+/// Finds port scans and sweeps: horizontal (one port, many hosts), vertical (one host, many ports), block and ICMP sweeps,
+/// with the probe type from the TCP flags (SYN, connect, FIN, NULL, Xmas) and UDP scans seen through replies and ICMP
+/// unreachables. Fixed thresholds (Zeek's) plus the threshold random walk (SiLK rwscan's TRW) for slow scans.
+/// </summary>
+[Cmdlet(VerbsCommon.Find, "FlowScan", DefaultParameterSetName = InputObjectSet)]
+[OutputType(typeof(ScanFinding))]
+public sealed class FindFlowScanCommand : HuntCmdlet
+{
+    private ScanDetector? _detector;
+
+    /// <summary>Distinct hosts probed on one port before a horizontal scan is reported.</summary>
+    [Parameter]
+    [ValidateRange(2, int.MaxValue)]
+    public int HostThreshold { get; set; } = 25;
+
+    /// <summary>Distinct ports probed on one host before a vertical scan is reported.</summary>
+    [Parameter]
+    [ValidateRange(2, int.MaxValue)]
+    public int PortThreshold { get; set; } = 15;
+
+    /// <summary>Distinct hosts sent ICMP echo requests before a sweep is reported.</summary>
+    [Parameter]
+    [ValidateRange(2, int.MaxValue)]
+    public int SweepThreshold { get; set; } = 10;
+
+    /// <summary>The interval the thresholds hold in (default 5 minutes, as Zeek's scan policy).</summary>
+    [Parameter]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Hosts on one port that suffice once the sequential test (TRW) has called the source a scanner.</summary>
+    [Parameter]
+    [ValidateRange(2, int.MaxValue)]
+    public int SequentialMinTargets { get; set; } = 5;
+
+    /// <summary>FIN, NULL or Xmas probes that are reported on their own.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int StealthThreshold { get; set; } = 3;
+
+    /// <summary>Report only findings with at least this score (0 to 1).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double MinScore { get; set; }
+
+    protected override string ProgressActivity => "Hunting scans";
+
+    protected override void BeginAnalysis()
+    {
+        var options = new ScanDetectorOptions
+        {
+            HostThreshold = HostThreshold,
+            PortThreshold = PortThreshold,
+            SweepThreshold = SweepThreshold,
+            Window = Window,
+            SequentialMinTargets = SequentialMinTargets,
+            StealthThreshold = StealthThreshold,
+        };
+        try
+        {
+            _detector = new ScanDetector(options);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.HuntOptionInvalid, ErrorCategory.InvalidArgument, e.ParamName));
+        }
+    }
+
+    protected override void AddFlow(FlowRecord flow)
+    {
+        if (!Exclusion.Excludes(flow)) _detector!.Add(flow);
+    }
+
+    protected override void EndAnalysis()
+    {
+        var detector = _detector!;
+        var findings = detector.GetFindings();
+        WriteVerbose($"{detector.FlowCount:N0} flows, {detector.ProbeCount:N0} probes, {findings.Count:N0} scans.");
+        if (detector.EntriesDropped > 0 || detector.ProbesNotTracked > 0)
+            WriteWarning($"The scan tables reached their bounds: {detector.EntriesDropped:N0} weak entries were dropped and "
+                         + $"{detector.ProbesNotTracked:N0} probes were not counted.");
+        foreach (var finding in findings)
+        {
+            ThrowIfStopping();
+            if (finding.Score >= MinScore) WriteObject(finding);
+        }
+    }
+}

@@ -1,0 +1,407 @@
+using System.Reflection;
+using FlowForensics.Analysis.TopN;
+using FlowForensics.Flows;
+using FlowForensics.Storage;
+
+namespace FlowForensics.Reporting;
+
+/// <summary>
+/// Gathers one case's workbook (Export-FlowReport): flows (totals, traffic over time, the timeline and the
+/// <see cref="StandardReportAnalyses"/>), findings and other flat objects (one sheet per type), top-N rows, evidence
+/// files with their SHA-256 and the parameters used. Memory is bounded: flows are aggregated, the timeline keeps the
+/// earliest <see cref="FlowReportOptions.TimelineFlowLimit"/> flows, every other sheet at most
+/// <see cref="FlowReportOptions.SheetRowLimit"/> rows, and the summary says what was left out.
+/// </summary>
+public sealed class FlowReport
+{
+    /// <summary>The Timeline sheet's columns: flows and findings in one time order.</summary>
+    public static readonly IReadOnlyList<ReportColumn> TimelineColumns =
+    [
+        new("Time", ReportColumnKind.DateTime), new("End", ReportColumnKind.DateTime), new("Duration", ReportColumnKind.TimeSpan),
+        new("Kind", ReportColumnKind.Text), new("Protocol", ReportColumnKind.Text),
+        new("SrcAddr", ReportColumnKind.Text), new("SrcPort", ReportColumnKind.Integer),
+        new("DstAddr", ReportColumnKind.Text), new("DstPort", ReportColumnKind.Integer),
+        new("Flags", ReportColumnKind.Text), new("Packets", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count),
+        new("Detail", ReportColumnKind.Text),
+    ];
+
+    private static readonly string[] TopNKeyNames =
+    [
+        "SrcAddr", "DstAddr", "Address", "SrcNet", "DstNet", "Net", "SrcPort", "DstPort", "Port", "Protocol", "SrcAs", "DstAs", "As",
+        "InputInterface", "OutputInterface", "Interface", "SrcTos", "DstTos", "Tos", "SrcVlan", "DstVlan", "Vlan",
+    ];
+
+    private static readonly PropertyInfo[] TopNKeyProperties = TopNKeyNames.Select(n => typeof(TopNRow).GetProperty(n)!).ToArray();
+
+    private readonly FlowReportOptions _options;
+    private readonly IReadOnlyList<ReportAnalysis> _analyses;
+    private readonly List<FlowFileInfo> _evidence = [];
+    private readonly List<(string Name, string Value)> _parameters = [];
+    private readonly List<ReportTable> _sheets = [];
+    private readonly Dictionary<string, ReportTable> _sheetsByName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly PriorityQueue<object?[], (long Ticks, long Seq)> _timelineFlows;
+    private readonly List<object?[]> _timelineFindings = [];
+    private readonly TrafficHistogram _traffic;
+    private long _timelineFindingsOffered, _seq;
+    private bool _completed;
+
+    public FlowReport(FlowReportOptions? options = null, IReadOnlyList<ReportAnalysis>? analyses = null)
+    {
+        _options = options ?? new FlowReportOptions();
+        _options.Validate();
+        _analyses = analyses ?? StandardReportAnalyses.Create(_options.Top);
+        _traffic = new TrafficHistogram(_options.TrafficBuckets);
+        // a max-heap on start: the latest kept flow is on top and leaves first when an earlier one comes
+        _timelineFlows = new PriorityQueue<object?[], (long, long)>(Comparer<(long Ticks, long Seq)>.Create(
+            static (a, b) => a.Ticks != b.Ticks ? b.Ticks.CompareTo(a.Ticks) : b.Seq.CompareTo(a.Seq)));
+    }
+
+    public FlowReportOptions Options => _options;
+
+    /// <summary>Flow records received.</summary>
+    public long RecordCount { get; private set; }
+
+    /// <summary>Flows (a record counts its <see cref="FlowRecord.Flows"/>).</summary>
+    public long FlowCount { get; private set; }
+
+    /// <summary>Packets in both directions.</summary>
+    public long PacketCount { get; private set; }
+
+    /// <summary>Bytes in both directions.</summary>
+    public long ByteCount { get; private set; }
+
+    public DateTime? FirstStart { get; private set; }
+
+    public DateTime? LastEnd { get; private set; }
+
+    /// <summary>Objects other than flows received (findings, top-N rows, anything flat).</summary>
+    public long ObjectCount { get; private set; }
+
+    /// <summary>An evidence file (hashed by <see cref="FlowFileInfo.Read"/>) listed on the summary.</summary>
+    public void AddEvidence(FlowFileInfo file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        _evidence.Add(file);
+    }
+
+    /// <summary>A parameter the report was made with, listed on the summary.</summary>
+    public void AddParameter(string name, string value) => _parameters.Add((name, value));
+
+    /// <summary>One flow: totals, traffic chart, timeline, every standard analysis. The record is not kept.</summary>
+    public void AddFlow(FlowRecord flow)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ThrowIfCompleted();
+        RecordCount++;
+        FlowCount += flow.Flows;
+        long packets = flow.Packets + flow.OutPackets, bytes = flow.Bytes + flow.OutBytes;
+        PacketCount += packets;
+        ByteCount += bytes;
+        if (FirstStart is not { } first || flow.Start < first) FirstStart = flow.Start;
+        if (LastEnd is not { } last || flow.End > last) LastEnd = flow.End;
+        _traffic.Add(flow.Start, bytes, packets, flow.Flows);
+        AddTimelineFlow(flow, packets, bytes);
+        foreach (var analysis in _analyses) analysis.Add(flow);
+    }
+
+    /// <summary>
+    /// Any object: a <see cref="FlowRecord"/> is a flow (<see cref="AddFlow"/>), a <see cref="TopNRow"/> goes to a
+    /// "Top …" sheet named after its key, anything else to a sheet named after its type, one row per object with its
+    /// public properties as columns. Objects with a date are listed on the timeline too.
+    /// </summary>
+    public void AddObject(object item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item is FlowRecord flow)
+        {
+            AddFlow(flow);
+            return;
+        }
+        ThrowIfCompleted();
+        ObjectCount++;
+        if (item is TopNRow row)
+        {
+            var table = Sheet(TopNSheetName(row), typeof(TopNRow), "top-N rows from the pipeline (Measure-FlowTopN)");
+            table.Add(() => ReportSchema.For(typeof(TopNRow)).RowOf(row));
+            return;
+        }
+        Type type = item.GetType();
+        var schema = ReportSchema.For(type);
+        var sheet = Sheet(type.Name, type, $"{type.Name} objects from the pipeline");
+        object?[] values = schema.RowOf(item);
+        sheet.Add(values);
+        AddTimelineObject(type.Name, schema.Columns, values, item.ToString());
+    }
+
+    /// <summary>
+    /// An object given as names and values (a PSCustomObject): a sheet named <paramref name="typeName"/>, whose columns
+    /// are the first such object's names; later objects fill the columns they share with it.
+    /// </summary>
+    public void AddRecord(string typeName, IReadOnlyList<string> names, IReadOnlyList<object?> values)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(typeName);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(values);
+        if (names.Count != values.Count) throw new ArgumentException("names and values differ in length.", nameof(values));
+        ThrowIfCompleted();
+        ObjectCount++;
+        if (!_sheetsByName.TryGetValue(typeName, out var sheet))
+        {
+            if (names.Count == 0) names = ["Value"];
+            var columns = new List<ReportColumn>(names.Count);
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < names.Count; i++)
+            {
+                if (!seen.Add(names[i])) continue;
+                columns.Add(new ReportColumn(names[i], i < values.Count && values[i] is { } v ? ReportColumn.KindOf(names[i], v.GetType()) : ReportColumnKind.Text));
+            }
+            sheet = AddSheet(new ReportTable(typeName, columns, _options.SheetRowLimit) { Note = $"{typeName} objects from the pipeline" });
+        }
+        var row = new object?[sheet.Columns.Count];
+        for (int c = 0; c < row.Length; c++)
+        {
+            for (int i = 0; i < names.Count; i++)
+            {
+                if (string.Equals(names[i], sheet.Columns[c].Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    row[c] = ReportColumn.Normalize(values[i], sheet.Columns[c].Kind);
+                    break;
+                }
+            }
+        }
+        sheet.Add(row);
+        AddTimelineObject(typeName, sheet.Columns, row, null);
+    }
+
+    /// <summary>Runs the analyses' ends and lays out the workbook; the report takes no more input after this.</summary>
+    public FlowReportWorkbook Complete()
+    {
+        ThrowIfCompleted();
+        _completed = true;
+        var sheets = new List<ReportTable>();
+        foreach (var analysis in _analyses)
+        {
+            ReportTable? table = null;
+            foreach (object result in analysis.Results())
+            {
+                table ??= new ReportTable(analysis.SheetName, ReportSchema.For(result.GetType()).Columns, _options.SheetRowLimit) { Note = analysis.Description };
+                var schema = ReportSchema.For(result.GetType());
+                table.Add(() => schema.RowOf(result));
+                if (result is not TopNRow) AddTimelineObject(analysis.SheetName, schema.Columns, schema.RowOf(result), result.ToString());
+            }
+            table ??= new ReportTable(analysis.SheetName, [new ReportColumn("Result", ReportColumnKind.Text)], 0) { Note = analysis.Description + "; nothing found" };
+            sheets.Add(IsTopN(analysis) ? DropEmptyColumns(table) : table);
+        }
+        foreach (var sheet in _sheets) sheets.Add(sheet.Columns == ReportSchema.For(typeof(TopNRow)).Columns ? DropEmptyColumns(sheet) : sheet);
+
+        var timeline = BuildTimeline();
+        var traffic = new ReportTable("Traffic", [new("Time", ReportColumnKind.DateTime), new("Bytes", ReportColumnKind.Count),
+            new("Packets", ReportColumnKind.Count), new("Flows", ReportColumnKind.Count)], ExcelLimits.MaxDataRows)
+        {
+            Note = $"bytes, packets and flows per {Describe(_traffic.BucketWidth)} by flow start, with the chart",
+        };
+        foreach (var (start, bytes, packets, flows) in _traffic.Buckets()) traffic.Add([start, bytes, packets, flows]);
+
+        var evidence = new ReportTable("Evidence", [new("Path", ReportColumnKind.Text),
+            new("Length", ReportColumnKind.Count), new("FirstSeen", ReportColumnKind.DateTime), new("LastSeen", ReportColumnKind.DateTime),
+            new("Flows", ReportColumnKind.Count), new("Packets", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count),
+            new("Layout", ReportColumnKind.Integer), new("Compression", ReportColumnKind.Text), new("Ident", ReportColumnKind.Text),
+            new("Sha256", ReportColumnKind.Text)], int.MaxValue);
+        foreach (var f in _evidence)
+            evidence.Add([f.Path, f.Length, f.FirstSeen, f.LastSeen, f.Flows, f.Packets, f.Bytes, (long)f.Layout, f.Compression.ToString(), f.Ident, f.Sha256]);
+
+        var all = new List<ReportTable>(sheets.Count + 2) { traffic };
+        all.AddRange(sheets);
+        all.Add(timeline);
+        return new FlowReportWorkbook(SummaryItems(), evidence, all, traffic, $"Bytes per {Describe(_traffic.BucketWidth)} (by flow start, UTC)");
+    }
+
+    /// <summary>Completes the report and writes it to <paramref name="path"/> through a temporary file in the same folder.</summary>
+    /// <exception cref="IOException"><paramref name="path"/> exists and <paramref name="overwrite"/> is false, or the write failed.</exception>
+    public FlowReportWorkbook Save(string path, bool overwrite, CancellationToken cancel = default)
+    {
+        var workbook = Complete();
+        ExcelWorkbookWriter.Save(workbook, path, overwrite, cancel);
+        return workbook;
+    }
+
+    private List<(string Label, object? Value)> SummaryItems()
+    {
+        var items = new List<(string, object?)>();
+        if (!string.IsNullOrEmpty(_options.Title)) items.Add(("Case", _options.Title));
+        items.Add(("Report created (UTC)", DateTime.UtcNow));
+        items.Add(("Written by", $"FlowForensics {ModuleVersion}"));
+        items.Add(("Evidence files", (long)_evidence.Count));
+        items.Add(("Flow records", RecordCount));
+        items.Add(("Flows", FlowCount));
+        items.Add(("Packets (both directions)", PacketCount));
+        items.Add(("Bytes (both directions)", ByteCount));
+        items.Add(("First flow start (UTC)", FirstStart));
+        items.Add(("Last flow end (UTC)", LastEnd));
+        items.Add(("Time span", FirstStart is { } a && LastEnd is { } b && b >= a ? b - a : null));
+        if (ObjectCount > 0) items.Add(("Objects from the pipeline (not flows)", ObjectCount));
+        foreach (var (name, value) in _parameters) items.Add(($"Parameter -{name}", value));
+        return items;
+    }
+
+    /// <summary>The engine's version (the module version).</summary>
+    public static string ModuleVersion
+    {
+        get
+        {
+            var v = typeof(FlowReport).Assembly.GetName().Version;
+            return v is null ? "unknown" : $"{v.Major}.{v.Minor}.{v.Build}";
+        }
+    }
+
+    private ReportTable BuildTimeline()
+    {
+        var rows = new List<(object?[] Row, long Seq)>(_timelineFlows.Count + _timelineFindings.Count);
+        long seq = 0;
+        foreach (var r in _timelineFindings) rows.Add((r, seq++));
+        while (_timelineFlows.TryDequeue(out var r, out _)) rows.Add((r, seq++));
+        rows.Sort(static (a, b) =>
+        {
+            var ta = a.Row[0] as DateTime?;
+            var tb = b.Row[0] as DateTime?;
+            if (ta is null || tb is null) return ta is null == tb is null ? a.Seq.CompareTo(b.Seq) : ta is null ? 1 : -1;
+            int c = ta.Value.CompareTo(tb.Value);
+            return c != 0 ? c : a.Seq.CompareTo(b.Seq);
+        });
+        long flowsLeftOut = RecordCount - Math.Min(RecordCount, _options.TimelineFlowLimit);
+        long findingsLeftOut = _timelineFindingsOffered - _timelineFindings.Count;
+        var table = new ReportTable("Timeline", TimelineColumns, rows.Count)
+        {
+            Note = $"flows and findings in time order: {Math.Min(RecordCount, _options.TimelineFlowLimit):N0} of {RecordCount:N0} flows" +
+                   (flowsLeftOut > 0 ? $" (the earliest {_options.TimelineFlowLimit:N0} by start; {flowsLeftOut:N0} later flows are counted in the totals but not listed)" : "") +
+                   $", {_timelineFindings.Count:N0} findings" + (findingsLeftOut > 0 ? $" ({findingsLeftOut:N0} more left out)" : ""),
+        };
+        foreach (var (row, _) in rows) table.Add(row);
+        return table;
+    }
+
+    private void AddTimelineFlow(FlowRecord flow, long packets, long bytes)
+    {
+        int limit = _options.TimelineFlowLimit;
+        if (limit == 0) return;
+        long ticks = flow.Start.Ticks, seq = _seq++;
+        if (_timelineFlows.Count >= limit)
+        {
+            _timelineFlows.TryPeek(out _, out var latest);
+            if (ticks >= latest.Ticks) return;
+            _timelineFlows.DequeueEnqueue(FlowRow(flow, packets, bytes), (ticks, seq));
+            return;
+        }
+        _timelineFlows.Enqueue(FlowRow(flow, packets, bytes), (ticks, seq));
+    }
+
+    private static object?[] FlowRow(FlowRecord f, long packets, long bytes) =>
+    [
+        f.Start, f.End, f.Duration, "Flow", f.ProtocolName, f.SrcAddr?.ToString(), (long)f.SrcPort, f.DstAddr?.ToString(), (long)f.DstPort,
+        f.Protocol == 6 ? f.Flags : null, packets, bytes, null,
+    ];
+
+    /// <summary>A finding on the timeline: its first date is the time; SrcAddr, DstAddr, ports, Packets, Bytes and Reason are taken when it has them.</summary>
+    private void AddTimelineObject(string kind, IReadOnlyList<ReportColumn> columns, object?[] values, string? text)
+    {
+        int time = -1;
+        for (int i = 0; i < columns.Count; i++)
+        {
+            if (columns[i].Kind == ReportColumnKind.DateTime && values[i] is DateTime)
+            {
+                time = i;
+                break;
+            }
+        }
+        if (time < 0) return;
+        _timelineFindingsOffered++;
+        if (_timelineFindings.Count >= _options.SheetRowLimit) return;
+        object? Get(params string[] names)
+        {
+            foreach (string n in names)
+            {
+                for (int i = 0; i < columns.Count; i++)
+                {
+                    if (string.Equals(columns[i].Name, n, StringComparison.OrdinalIgnoreCase) && values[i] is not null) return values[i];
+                }
+            }
+            return null;
+        }
+        var start = (DateTime)values[time]!;
+        var end = Get("LastSeen", "End", "EndTime", "Last") as DateTime?;
+        var duration = Get("Duration") as TimeSpan? ?? (end is { } e && e >= start ? e - start : null);
+        _timelineFindings.Add(
+        [
+            start, end, duration, kind, Get("ProtocolName", "Protocol")?.ToString(), Get("SrcAddr", "Source", "Client", "Address")?.ToString(),
+            Get("SrcPort") as long?, Get("DstAddr", "Destination", "Server")?.ToString(), Get("DstPort", "Port") as long?, null,
+            Get("Packets") as long?, Get("Bytes") as long?, (Get("Reason", "Description", "Message") ?? text)?.ToString(),
+        ]);
+    }
+
+    private ReportTable Sheet(string name, Type type, string note)
+    {
+        if (_sheetsByName.TryGetValue(name, out var existing)) return existing;
+        return AddSheet(new ReportTable(name, ReportSchema.For(type).Columns, _options.SheetRowLimit) { Note = note });
+    }
+
+    private ReportTable AddSheet(ReportTable table)
+    {
+        _sheets.Add(table);
+        _sheetsByName[table.Name] = table;
+        return table;
+    }
+
+    private static string TopNSheetName(TopNRow row)
+    {
+        var keys = new List<string>();
+        for (int i = 0; i < TopNKeyProperties.Length; i++)
+        {
+            if (TopNKeyProperties[i].GetValue(row) is not null) keys.Add(TopNKeyNames[i]);
+        }
+        if (keys.Count == 5 && keys.Contains("SrcAddr") && keys.Contains("DstAddr") && keys.Contains("SrcPort") && keys.Contains("DstPort") && keys.Contains("Protocol"))
+            return "Top Conversation";
+        return keys.Count == 0 ? "Top N" : "Top " + string.Join('+', keys);
+    }
+
+    private static bool IsTopN(ReportAnalysis a) => a.SheetName.StartsWith("Top ", StringComparison.Ordinal);
+
+    /// <summary>The table without the columns that are empty in every row (a top-N row's unused key columns).</summary>
+    internal static ReportTable DropEmptyColumns(ReportTable table)
+    {
+        var keep = new List<int>();
+        for (int c = 0; c < table.Columns.Count; c++)
+        {
+            foreach (var row in table.Rows)
+            {
+                if (row[c] is not null)
+                {
+                    keep.Add(c);
+                    break;
+                }
+            }
+        }
+        if (keep.Count == table.Columns.Count || keep.Count == 0) return table;
+        var copy = new ReportTable(table.Name, keep.ConvertAll(c => table.Columns[c]), table.MaxRows) { Note = table.Note };
+        foreach (var row in table.Rows) copy.Add(keep.ConvertAll(c => row[c]).ToArray());
+        copy.CountLeftOut(table.OfferedRows - table.Rows.Count);
+        return copy;
+    }
+
+    private static string Describe(TimeSpan width) =>
+        width.TotalDays >= 1 && width.TotalDays % 1 == 0 ? (width.TotalDays == 1 ? "day" : $"{width.TotalDays:0} days")
+        : width.TotalHours >= 1 && width.TotalHours % 1 == 0 ? (width.TotalHours == 1 ? "hour" : $"{width.TotalHours:0} hours")
+        : width.TotalMinutes == 1 ? "minute" : $"{width.TotalMinutes:0} minutes";
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed) throw new InvalidOperationException("The report was completed; it takes no more input.");
+    }
+}
+
+/// <summary>A report laid out for the writer: summary items, evidence, the sheets in order, and the chart's data.</summary>
+public sealed record FlowReportWorkbook(
+    IReadOnlyList<(string Label, object? Value)> Summary,
+    ReportTable Evidence,
+    IReadOnlyList<ReportTable> Sheets,
+    ReportTable Traffic,
+    string ChartTitle);

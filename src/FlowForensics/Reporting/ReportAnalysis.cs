@@ -1,0 +1,78 @@
+using FlowForensics.Analysis.TopN;
+using FlowForensics.Flows;
+
+namespace FlowForensics.Reporting;
+
+/// <summary>
+/// One analysis a report runs over its flows (a statistic or a hunt) and the sheet its results go to. The results are
+/// flat objects; each becomes a row, its public properties the columns.
+/// </summary>
+public sealed class ReportAnalysis
+{
+    private readonly Action<FlowRecord> _add;
+    private readonly Func<IEnumerable<object>> _results;
+
+    public ReportAnalysis(string sheetName, string description, Action<FlowRecord> add, Func<IEnumerable<object>> results)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sheetName);
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(results);
+        SheetName = sheetName;
+        Description = description ?? "";
+        _add = add;
+        _results = results;
+    }
+
+    /// <summary>The sheet the results go to.</summary>
+    public string SheetName { get; }
+
+    /// <summary>What the sheet holds, said on the summary.</summary>
+    public string Description { get; }
+
+    /// <summary>One selected flow.</summary>
+    public void Add(FlowRecord flow) => _add(flow);
+
+    /// <summary>The results, once every flow was added.</summary>
+    public IEnumerable<object> Results() => _results();
+
+    /// <summary>A top-N statistic (Measure-FlowTopN's engine): <paramref name="property"/> ranked by <paramref name="order"/>.</summary>
+    public static ReportAnalysis TopN(string sheetName, string property, TopNOrder order, int top, string description)
+    {
+        var options = new TopNOptions(TopNOptions.ParseProperties([property])) { Order = order, Top = top };
+        var aggregator = new TopNAggregator(options);
+        return new ReportAnalysis(sheetName, description, aggregator.Add, aggregator.GetRows);
+    }
+
+    /// <summary>
+    /// A hunt: <paramref name="add"/> feeds <paramref name="detector"/> each flow, <paramref name="findings"/> reads its
+    /// findings at the end. Adding a hunt to the report is one line in <see cref="StandardReportAnalyses.Create"/>.
+    /// </summary>
+    public static ReportAnalysis Hunt<TDetector, TFinding>(string sheetName, string description, TDetector detector,
+        Action<TDetector, FlowRecord> add, Func<TDetector, IEnumerable<TFinding>> findings)
+        where TFinding : notnull
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(findings);
+        return new ReportAnalysis(sheetName, description, f => add(detector, f), () => findings(detector).Cast<object>());
+    }
+}
+
+/// <summary>
+/// The standard analyses of Export-FlowReport: every report runs these over the flows it receives, one sheet each.
+/// This list is the one place to add a hunt to the report (one line each, see <see cref="ReportAnalysis.Hunt"/>).
+/// </summary>
+public static class StandardReportAnalyses
+{
+    /// <summary>Fresh analyses for one report; <paramref name="top"/> rows in each top-N sheet.</summary>
+    public static IReadOnlyList<ReportAnalysis> Create(int top) =>
+    [
+        ReportAnalysis.TopN("Top talkers", "Address", TopNOrder.Bytes, top,
+            "addresses ranked by bytes; a flow counts for both its source and its destination (Measure-FlowTopN -Property Address -OrderBy Bytes)"),
+        ReportAnalysis.TopN("Top ports", "DstPort", TopNOrder.Flows, top,
+            "destination ports ranked by flows (Measure-FlowTopN -Property DstPort)"),
+        ReportAnalysis.TopN("Top conversations", "Conversation", TopNOrder.Bytes, top,
+            "protocol, source and destination address and port ranked by bytes (Measure-FlowTopN -Property Conversation -OrderBy Bytes)"),
+        // The hunts, one line each as they land, e.g.:
+        // ReportAnalysis.Hunt("Beacons", "…", new BeaconDetector(new BeaconDetectorOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
+    ];
+}

@@ -1,0 +1,86 @@
+namespace FlowForensics.Reporting;
+
+/// <summary>
+/// Bytes, packets and flows per time bucket, by flow start, for the report's traffic chart. The bucket starts at one
+/// minute and widens (5, 15, 30 minutes, 1, 2, 6, 12 hours, 1 day, 1 week, then doubling) whenever the span from the
+/// first to the last bucket would need more than <see cref="MaxBuckets"/> buckets, so memory and the chart's row count
+/// stay bounded whatever the evidence spans.
+/// </summary>
+public sealed class TrafficHistogram
+{
+    private static readonly long[] WidthMinutes = [1, 5, 15, 30, 60, 120, 360, 720, 1440, 10080];
+
+    private Dictionary<long, Bucket> _buckets = [];
+    private long _min = long.MaxValue, _max = long.MinValue;
+    private int _widthStep;
+    private long _widthTicks = TimeSpan.TicksPerMinute;
+
+    public TrafficHistogram(int maxBuckets = 1440)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBuckets, 2);
+        MaxBuckets = maxBuckets;
+    }
+
+    /// <summary>The most buckets between the first and the last (empty ones included).</summary>
+    public int MaxBuckets { get; }
+
+    /// <summary>The current bucket width.</summary>
+    public TimeSpan BucketWidth => TimeSpan.FromTicks(_widthTicks);
+
+    public void Add(DateTime start, long bytes, long packets, long flows)
+    {
+        long index = Math.DivRem(start.Ticks, _widthTicks, out _);
+        long min = Math.Min(_min, index), max = Math.Max(_max, index);
+        while (max - min + 1 > MaxBuckets)
+        {
+            Widen();
+            index = start.Ticks / _widthTicks;
+            min = Math.Min(_min, index);
+            max = Math.Max(_max, index);
+        }
+        _min = min;
+        _max = max;
+        ref var b = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_buckets, index, out _);
+        b.Bytes += bytes;
+        b.Packets += packets;
+        b.Flows += flows;
+    }
+
+    /// <summary>Every bucket from the first to the last, empty ones as zeros: (start, bytes, packets, flows).</summary>
+    public IEnumerable<(DateTime Start, long Bytes, long Packets, long Flows)> Buckets()
+    {
+        if (_buckets.Count == 0) yield break;
+        for (long i = _min; i <= _max; i++)
+        {
+            _buckets.TryGetValue(i, out var b);
+            yield return (new DateTime(i * _widthTicks, DateTimeKind.Utc), b.Bytes, b.Packets, b.Flows);
+        }
+    }
+
+    private void Widen()
+    {
+        long next = _widthStep + 1 < WidthMinutes.Length ? WidthMinutes[_widthStep + 1] * TimeSpan.TicksPerMinute : _widthTicks * 2;
+        _widthStep++;
+        long factor = next / _widthTicks;
+        var merged = new Dictionary<long, Bucket>(_buckets.Count / (int)Math.Min(factor, int.MaxValue) + 1);
+        foreach (var (index, b) in _buckets)
+        {
+            ref var m = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(merged, index / factor, out _);
+            m.Bytes += b.Bytes;
+            m.Packets += b.Packets;
+            m.Flows += b.Flows;
+        }
+        _buckets = merged;
+        if (_min != long.MaxValue)
+        {
+            _min /= factor;
+            _max /= factor;
+        }
+        _widthTicks = next;
+    }
+
+    private struct Bucket
+    {
+        public long Bytes, Packets, Flows;
+    }
+}

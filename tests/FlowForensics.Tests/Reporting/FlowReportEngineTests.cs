@@ -1,0 +1,175 @@
+using FlowForensics.Flows;
+using FlowForensics.Reporting;
+using FlowForensics.Tests.Cmdlets;
+using Xunit;
+
+namespace FlowForensics.Tests.Reporting;
+
+/// <summary>The report engine's bounds and rules without the cmdlet: timeline, traffic buckets, sheet caps, neutralising.</summary>
+public sealed class FlowReportEngineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ff-report-engine-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("=1+1", "'=1+1")]
+    [InlineData("+49 30 1234", "'+49 30 1234")]
+    [InlineData("-cmd", "'-cmd")]
+    [InlineData("@user", "'@user")]
+    [InlineData("\tx", "'\tx")]
+    [InlineData("\rx", "'\rx")]
+    [InlineData("x=1", "x=1")]
+    [InlineData("10.0.0.1", "10.0.0.1")]
+    [InlineData("", "")]
+    [InlineData("bell\u0007here", "bell\uFFFDhere")]
+    [InlineData("pair \uD83D\uDE00 kept", "pair \uD83D\uDE00 kept")]
+    public void Text_is_neutralised_and_made_storable(string text, string stored) =>
+        Assert.Equal(stored, ExcelWorkbookWriter.NeutraliseText(text));
+
+    [Fact]
+    public void A_lone_surrogate_becomes_a_replacement_character()
+    {
+        string lone = "lone " + (char)0xD800 + " surrogate";
+        Assert.Equal("lone \uFFFD surrogate", ExcelWorkbookWriter.NeutraliseText(lone));
+    }
+
+    [Fact]
+    public void Text_longer_than_a_cell_holds_is_cut()
+    {
+        string stored = ExcelWorkbookWriter.NeutraliseText(new string('a', 40_000));
+        Assert.Equal(ExcelLimits.MaxCellText, stored.Length);
+        Assert.EndsWith("…", stored, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a\rb", "a_x000D_b")]
+    [InlineData("_x0041_", "_x005F_x0041_")]
+    [InlineData("_xZZZZ_", "_xZZZZ_")]
+    [InlineData("plain", "plain")]
+    public void Carriage_returns_and_escape_lookalikes_are_escaped(string text, string stored)
+    {
+        Assert.Equal(stored, ExcelWorkbookWriter.Escape(text));
+        Assert.Equal(text, WorkbookReader.Unescape(stored));
+    }
+
+    [Fact]
+    public void The_timeline_keeps_the_earliest_flows_whatever_order_they_come_in()
+    {
+        var flows = CmdletKit.RandomFlows(5_000, seed: 7, CmdletKit.T0, TimeSpan.FromHours(3));   // shuffled starts
+        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 300 });
+        foreach (var f in flows) report.AddFlow(f);
+        var wb = report.Complete();
+        var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
+        Assert.Equal(300, timeline.Rows.Count);
+        var expected = flows.Select(f => f.Start).Order().Take(300).ToList();
+        Assert.Equal(expected, timeline.Rows.Select(r => (DateTime)r[0]!));
+        Assert.Contains("4,700 later flows are counted in the totals but not listed", timeline.Note, StringComparison.Ordinal);
+        Assert.Equal(5_000, report.RecordCount);
+        Assert.Equal(flows.Sum(f => f.Bytes), report.ByteCount);
+    }
+
+    [Fact]
+    public void Traffic_buckets_widen_to_stay_bounded_and_keep_every_byte()
+    {
+        var histogram = new TrafficHistogram(maxBuckets: 100);
+        var rng = new Random(3);
+        long total = 0;
+        var start = CmdletKit.T0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            long bytes = rng.Next(1, 5000);
+            total += bytes;
+            histogram.Add(start.AddSeconds(rng.Next(0, 30 * 24 * 3600)), bytes, 1, 1);   // 30 days
+        }
+        var buckets = histogram.Buckets().ToList();
+        Assert.InRange(buckets.Count, 2, 100);
+        Assert.Equal(total, buckets.Sum(b => b.Bytes));
+        Assert.Equal(TimeSpan.FromHours(12), histogram.BucketWidth);   // 30 days: 6 hours would need 121 buckets, 12 hours need 61
+        Assert.All(buckets.Zip(buckets.Skip(1)), p => Assert.Equal(histogram.BucketWidth, p.Second.Start - p.First.Start));
+        Assert.Equal(0, buckets[0].Start.Ticks % histogram.BucketWidth.Ticks);
+    }
+
+    [Fact]
+    public void A_far_outlier_widens_the_buckets_instead_of_filling_millions()
+    {
+        var histogram = new TrafficHistogram(maxBuckets: 1440);
+        histogram.Add(new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc), 10, 1, 1);
+        histogram.Add(CmdletKit.T0, 20, 1, 1);
+        var buckets = histogram.Buckets().ToList();
+        Assert.InRange(buckets.Count, 2, 1440);
+        Assert.Equal(30, buckets.Sum(b => b.Bytes));
+    }
+
+    [Fact]
+    public void Sheets_hold_at_most_their_limit_and_say_how_many_were_left_out()
+    {
+        var report = new FlowReport(new FlowReportOptions { SheetRowLimit = 10 });
+        for (int i = 0; i < 25; i++) report.AddObject(new Uri($"https://example.test/{i}"));
+        var sheet = report.Complete().Sheets.Single(t => t.Name == "Uri");
+        Assert.Equal(10, sheet.Rows.Count);
+        Assert.Equal(25, sheet.OfferedRows);
+        Assert.True(sheet.IsTruncated);
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused_by_name()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FlowReport(new FlowReportOptions { TimelineFlowLimit = ExcelLimits.MaxDataRows + 1 }));
+        Assert.Equal("TimelineFlowLimit", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FlowReport(new FlowReportOptions { Top = 0 }));
+    }
+
+    [Fact]
+    public void A_report_saved_over_an_existing_file_without_overwrite_leaves_it_alone()
+    {
+        string path = Path.Combine(_dir, "x.xlsx");
+        File.WriteAllText(path, "keep");
+        var report = new FlowReport();
+        report.AddFlow(new FlowRecord { Start = CmdletKit.T0, End = CmdletKit.T0, Bytes = 1, Packets = 1 });
+        Assert.Throws<IOException>(() => report.Save(path, overwrite: false));
+        Assert.Equal("keep", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void Sheet_and_table_names_are_made_valid_and_unique()
+    {
+        var report = new FlowReport();
+        report.AddRecord("a/b:c*?[x]", ["V"], [1]);
+        report.AddRecord("A/B:C*?[X]", ["V"], [2]);   // same name, other case: the same sheet
+        report.AddRecord(new string('N', 40), ["V"], [3]);
+        string path = Path.Combine(_dir, "names.xlsx");
+        report.Save(path, overwrite: false);
+        using var wb = new WorkbookReader(path);
+        Assert.Contains("a_b_c___x_", wb.SheetNames);
+        Assert.Contains(new string('N', 31), wb.SheetNames);
+        Assert.Equal(2, wb.Table("a_b_c___x_").Rows.Count);
+    }
+
+    /// <summary>A finding of the analysis below: flat, as every hunt's.</summary>
+    public sealed record LargeFlowFinding(DateTime FirstSeen, string SrcAddr, string DstAddr, long Bytes, string Reason);
+
+    [Fact]
+    public void A_hunt_plugs_into_the_report_with_one_adapter_and_gets_a_sheet_and_timeline_rows()
+    {
+        var flows = CmdletKit.RandomFlows(2_000, seed: 11, CmdletKit.T0, TimeSpan.FromHours(1));
+        var hunt = ReportAnalysis.Hunt("Large flows", "flows over 90,000 bytes", new List<LargeFlowFinding>(),
+            static (found, f) => { if (f.Bytes > 90_000) found.Add(new(f.Start, f.SrcAddr!.ToString(), f.DstAddr!.ToString(), f.Bytes, $"{f.Bytes:N0} bytes in one flow")); },
+            static found => found);
+        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 0 }, [.. StandardReportAnalyses.Create(5), hunt]);
+        foreach (var f in flows) report.AddFlow(f);
+        var wb = report.Complete();
+        var expected = flows.Where(f => f.Bytes > 90_000).ToList();
+        Assert.NotEmpty(expected);
+        var sheet = wb.Sheets.Single(t => t.Name == "Large flows");
+        Assert.Equal(["FirstSeen", "SrcAddr", "DstAddr", "Bytes", "Reason"], sheet.Columns.Select(c => c.Name));
+        Assert.Equal([ReportColumnKind.DateTime, ReportColumnKind.Text, ReportColumnKind.Text, ReportColumnKind.Count, ReportColumnKind.Text], sheet.Columns.Select(c => c.Kind));
+        Assert.Equal(expected.Select(f => f.Bytes), sheet.Rows.Select(r => (long)r[3]!));
+        var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
+        Assert.Equal(expected.Count, timeline.Rows.Count);   // no flows listed (limit 0), every finding
+        Assert.All(timeline.Rows, r => Assert.Equal("Large flows", r[3]));
+        Assert.Equal(expected.Select(f => f.Start).Order(), timeline.Rows.Select(r => (DateTime)r[0]!));
+        Assert.Equal(["Traffic", "Top talkers", "Top ports", "Top conversations", "Large flows", "Timeline"], wb.Sheets.Select(t => t.Name));
+    }
+}
