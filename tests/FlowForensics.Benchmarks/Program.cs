@@ -4,7 +4,7 @@ namespace FlowForensics.Benchmarks;
 
 /// <summary>
 /// BenchmarkDotNet micro-benchmarks (<c>dotnet run -c Release -- --filter '*'</c>) and the side-by-side runs
-/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn ...</c>), the baseline hunt's engine over
+/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn|collector ...</c>), the baseline hunt's engine over
 /// nfcapd files (<c>sidebyside baseline DIR [SCALE]</c>), and the scan and lateral-movement hunts over many flows
 /// (<c>hunts generate|scan|lateral DIR</c>).
 /// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn|hunts ...</c>).
@@ -17,6 +17,8 @@ public static class Program
             return SideBySide.TopNComparison.Run(SideBySide.TopNComparison.ParseOptions(args[2..]));
         if (args.Length > 3 && args[0] == "sidebyside" && args[1] == "topn-engine")
             return SideBySide.TopNComparison.EngineOnly(args[2], args[3]);
+        if (args.Length > 1 && args[0] == "sidebyside" && args[1] == "collector")
+            return SideBySide.CollectorLoad.Run(args[2..]);
         if (args.Length > 2 && args[0] == "sidebyside" && args[1] == "baseline")
             return SideBySide.BaselineBenchmark.Run(args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16);
         if (args.Length > 0 && args[0] == "hunts")

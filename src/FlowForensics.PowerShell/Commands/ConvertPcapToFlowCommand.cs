@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using FlowForensics.Capture;
 using FlowForensics.Capture.Live;
+using FlowForensics.Export;
 using FlowForensics.Flows;
 using FlowForensics.Metering;
 using FlowForensics.PowerShell.Completers;
@@ -75,10 +76,41 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
     [ValidateRange(1, 100_000_000)]
     public int MaxActiveFlows { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// Decodes the NetFlow v5/v9, IPFIX and sFlow datagrams inside the captures (like nfcapd -f) instead of metering the
+    /// packets: Auto (every protocol, recognised by the version field) or a list such as NetFlowV9,Ipfix.
+    /// </summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public ExportProtocols ExportProtocol { get; set; } = ExportProtocols.Auto;
+
+    /// <summary>With -ExportProtocol: only datagrams to these UDP destination ports are export traffic (any port when omitted).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [ValidateRange(0, 65535)]
+    [ValidateNotNullOrEmpty]
+    public int[] ExportPort { get; set; } = [];
+
+    /// <summary>With -ExportProtocol: multiply packets and bytes by each record's SamplingInterval (the scaled record's interval becomes 1).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public SwitchParameter ScaleBySampling { get; set; }
+
     private FlowFileOutput? _output;
     private Query.CompiledFilter? _filter;
 
-    protected override void BeginProcessing() => _filter = FlowFilterArgument.Compile(this, Filter);
+    private bool DecodesExport => MyInvocation.BoundParameters.ContainsKey(nameof(ExportProtocol)) || MyInvocation.BoundParameters.ContainsKey(nameof(ExportPort));
+
+    protected override void BeginProcessing()
+    {
+        _filter = FlowFilterArgument.Compile(this, Filter);
+        if (DecodesExport && (ExportProtocol & ExportProtocols.Auto) == ExportProtocols.None)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-ExportProtocol must name at least one protocol (Auto, NetFlowV5, NetFlowV9, Ipfix, SflowV5)."),
+                ErrorIds.ExportProtocolInvalid, ErrorCategory.InvalidArgument, ExportProtocol));
+        if (ScaleBySampling && !DecodesExport)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-ScaleBySampling applies to export records: use it with -ExportProtocol (packets metered from a capture are not sampled)."),
+                ErrorIds.ExportProtocolInvalid, ErrorCategory.InvalidArgument, nameof(ScaleBySampling)));
+    }
 
     protected override void ProcessRecord()
     {
@@ -98,6 +130,11 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
 
     protected override void EndProcessing()
     {
+        if (DecodesExport)
+        {
+            DecodeExportFiles();
+            return;
+        }
         var options = new FlowTableOptions
         {
             ActiveTimeout = TimeSpan.FromSeconds(ActiveTimeout),
@@ -274,6 +311,79 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
             WriteWarning($"The flow table reached -MaxActiveFlows {MaxActiveFlows:N0}: {c.Evicted:N0} flows were exported early and may be split. Raise -MaxActiveFlows for this evidence.");
         if (c.FragmentsOrphaned > 0)
             WriteVerbose($"{c.FragmentsOrphaned:N0} fragments belonged to datagrams that never completed; they were metered as they stood.");
+    }
+
+    /// <summary>-ExportProtocol: the export datagrams of every file through one decoder (templates carry over from file to file).</summary>
+    private void DecodeExportFiles()
+    {
+        if (!OpenOutput()) return;
+        var decoder = new ExportDecoder();
+        var reader = new CaptureExportReader(decoder, ExportProtocol, ExportPort);
+        bool done = false;
+        try
+        {
+            var progress = new ThrottledProgress(this, 1, "Decoding export datagrams in captures");
+            var ordered = OrderByFirstPacket(_files);
+            long total = 0;
+            foreach (var (_, _, length) in ordered) total += length;
+            long doneBefore = 0;
+            foreach (var (file, _, length) in ordered)
+            {
+                ThrowIfStopping();
+                WriteVerbose($"Reading {file}");
+                long recordsBefore = decoder.Counters.Records;
+                ICaptureSource? source = null;
+                try
+                {
+                    source = CaptureFileReader.Open(file);
+                    var open = source;
+                    string name = System.IO.Path.GetFileName(file);
+                    void Tick() => progress.Report($"{name}: {reader.Counters.ExportDatagrams:N0} datagrams, {decoder.Counters.Records:N0} records", doneBefore + open.Position, total);
+                    foreach (var flow in reader.Read(source, CancelToken, Tick))
+                        Emit(ScaleBySampling ? FlowSampling.Scaled(flow) : flow);
+                }
+                catch (FlowDataException ex)
+                {
+                    WriteError(new ErrorRecord(ex, ex.Offset == 0 ? ErrorIds.CaptureUnsupported : ErrorIds.CaptureCorrupt, ErrorCategory.InvalidData, file)
+                    { ErrorDetails = new ErrorDetails(ex.Message) });
+                }
+                catch (IOException ex)
+                {
+                    WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.PermissionDenied, file));
+                }
+                finally
+                {
+                    source?.Dispose();
+                }
+                ThrowIfStopping();
+                doneBefore += length;
+                WriteVerbose($"{file}: {decoder.Counters.Records - recordsBefore:N0} records.");
+            }
+            progress.Complete();
+            CompleteOutput();
+            done = true;
+        }
+        finally
+        {
+            if (!done)
+            {
+                _output?.SaveOnStop([]);
+                _output = null;
+            }
+        }
+        var c = reader.Counters;
+        var d = decoder.Counters;
+        WriteVerbose($"Packets {c.Packets:N0}: {c.ExportDatagrams:N0} export datagrams ({c.CutBySnapLength:N0} cut by the snap length), {c.NotExport:N0} other UDP, {c.Fragments:N0} UDP fragments, {c.NotUdp:N0} not UDP.");
+        WriteVerbose($"{d.Records:N0} flow records ({d.RecordsFromHeldSets:N0} from data held until its template came), {d.OptionsRecords:N0} options records, {d.CounterSamples:N0} sFlow counter samples; {decoder.ExporterCount:N0} exporter states, {decoder.TemplateCount:N0} templates; {decoder.PendingSetCount:N0} data sets still wait for a template.");
+        if (d.Malformed > 0)
+            WriteWarning($"{d.Malformed:N0} malformed export datagrams (exporter reason=count): {ExportFault.Join(decoder.Faults())}"
+                + (decoder.UntrackedFaults > 0 ? $"; {decoder.UntrackedFaults:N0} more from further exporters." : "."));
+        if (decoder.PendingSetCount > 0)
+            WriteWarning($"{decoder.PendingSetCount:N0} data sets never met their template in these captures and were not decoded (give the capture holding the templates too).");
     }
 
     /// <summary>Several captures are read in the order of their first packet, so flows continue across files.</summary>

@@ -24,6 +24,8 @@ public sealed class FlowCollectorSummary
     public long Malformed { get; init; }
     /// <summary>Malformed datagrams by reason, e.g. "TooShort=2; BadHeader=1" (empty when none).</summary>
     public string MalformedByReason { get; init; } = string.Empty;
+    /// <summary>Malformed datagrams by exporter and reason, e.g. "192.0.2.1 TooShort=2; 192.0.2.9 BadHeader=1" (empty when none).</summary>
+    public string MalformedByExporter { get; init; } = string.Empty;
     /// <summary>Records dropped because the queue to the pipeline thread was full.</summary>
     public long QueueDrops { get; init; }
     /// <summary>Datagrams dropped because their source is not in -AllowedExporter.</summary>
@@ -45,6 +47,11 @@ public sealed class FlowCollectorSummary
 public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 {
     private static readonly TimeSpan StatusEvery = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FaultCheckEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>(exporter, reason) pairs already warned about, so each is told once when it first appears.</summary>
+    private readonly HashSet<(string, ExportDecodeStatus)> _faultsWarned = new();
+    private long _malformedSeen;
 
     /// <summary>UDP port (default 2055, as nfcapd); 0 lets the system choose (the port is in the verbose stream and the summary).</summary>
     [Parameter(Position = 0)]
@@ -75,6 +82,10 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TemplateFile { get; set; }
+
+    /// <summary>Multiply each record's packets and bytes by its SamplingInterval before -Filter, the files and the pipeline (the scaled record's interval becomes 1).</summary>
+    [Parameter]
+    public SwitchParameter ScaleBySampling { get; set; }
 
     private Query.CompiledFilter? _filter;
     private FlowFileOutput? _output;
@@ -121,7 +132,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         bool stopped = false;
         try
         {
-            TimeSpan nextStatus = StatusEvery;
+            TimeSpan nextStatus = StatusEvery, nextFaultCheck = FaultCheckEvery;
             while (!CancelToken.IsCancellationRequested)
             {
                 if (Duration is { } limit && clock.Elapsed >= limit) break;
@@ -136,6 +147,11 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
                     // Drain what is already queued without waiting.
                     while ((Count == 0 || _outputCount < Count) && _collector.TryTake(out record, 0, CancellationToken.None))
                         Emit(record, toPipeline: true);
+                }
+                if (clock.Elapsed >= nextFaultCheck)
+                {
+                    nextFaultCheck = clock.Elapsed + FaultCheckEvery;
+                    WarnNewFaults(_collector.Status());
                 }
                 if (clock.Elapsed >= nextStatus)
                 {
@@ -162,6 +178,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         if (templatePath is not null) SaveTemplates(decoder, templatePath);
         var status = _collector.Status();
         WriteStatus(status);
+        WarnNewFaults(status);
         if (status.QueueDrops > 0)
             WriteWarning($"{status.QueueDrops:N0} records were dropped because the pipeline did not keep up with the network.");
         var reasons = new StringBuilder();
@@ -178,6 +195,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
             Templates = status.Templates,
             Malformed = status.Malformed,
             MalformedByReason = reasons.ToString(),
+            MalformedByExporter = ExportFault.Join(status.MalformedByExporter),
             QueueDrops = status.QueueDrops,
             RejectedDatagrams = status.RejectedDatagrams,
             RecordsBeyondCount = beyondCount,
@@ -191,7 +209,34 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 
     private void WriteStatus(FlowCollectorStatus s) =>
         WriteVerbose($"{s.Records:N0} records from {s.Datagrams:N0} datagrams of {s.Exporters:N0} exporters; {s.Templates:N0} templates; "
-            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.RejectedDatagrams:N0} rejected (not allowed).");
+            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.RejectedDatagrams:N0} rejected (not allowed)."
+            + (s.Malformed > 0 ? " Malformed by exporter: " + ExportFault.Join(s.MalformedByExporter) + "." : ""));
+
+    /// <summary>A warning the first time an exporter sends a malformed datagram for a reason (counts go on in the summary).</summary>
+    private void WarnNewFaults(FlowCollectorStatus s)
+    {
+        if (s.Malformed == _malformedSeen) return;
+        _malformedSeen = s.Malformed;
+        foreach (var fault in s.MalformedByExporter)
+        {
+            if (_faultsWarned.Count >= 1000 || !_faultsWarned.Add((fault.Exporter.ToString(), fault.Reason))) continue;
+            WriteWarning($"Malformed export datagram from {fault.Exporter}: {fault.Reason} ({ReasonText(fault.Reason)}); it was counted and the collector goes on.");
+        }
+    }
+
+    private static string ReasonText(ExportDecodeStatus reason) => reason switch
+    {
+        ExportDecodeStatus.TooShort => "shorter than its protocol's header",
+        ExportDecodeStatus.UnsupportedVersion => "the version field names no NetFlow/IPFIX/sFlow version",
+        ExportDecodeStatus.BadHeader => "an impossible header field",
+        ExportDecodeStatus.Truncated => "its records do not fit in the datagram",
+        ExportDecodeStatus.BadSetLength => "a flowset/set length below 4 or beyond the datagram",
+        ExportDecodeStatus.BadTemplate => "a template that cannot be parsed",
+        ExportDecodeStatus.BadSetId => "a reserved set id",
+        ExportDecodeStatus.BadSample => "a malformed sFlow sample",
+        ExportDecodeStatus.LimitReached => "a template, field or held-data bound was hit",
+        _ => reason.ToString(),
+    };
 
     private void LoadTemplates(ExportDecoder decoder, string path)
     {
@@ -250,6 +295,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 
     private void Emit(FlowRecord flow, bool toPipeline)
     {
+        if (ScaleBySampling) flow = FlowSampling.Scaled(flow);
         if (_filter is not null && !_filter.Matches(flow)) return;
         _outputCount++;
         if (_output is not null)

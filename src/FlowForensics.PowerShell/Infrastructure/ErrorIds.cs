@@ -75,4 +75,7 @@ public static class ErrorIds
     public const string HuntOptionInvalid = "HuntOptionInvalid";
     /// <summary>A Find-FlowBeacon or Find-FlowExfiltration threshold is out of range.</summary>
     public const string HuntParameterInvalid = "HuntParameterInvalid";
+
+    /// <summary>Convert-PcapToFlow -ExportProtocol names no protocol, or -ScaleBySampling without it.</summary>
+    public const string ExportProtocolInvalid = "ExportProtocolInvalid";
 }

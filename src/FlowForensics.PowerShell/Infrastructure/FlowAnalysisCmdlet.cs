@@ -57,6 +57,13 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
     [FlowTimeTransformation]
     public DateTime? End { get; set; }
 
+    /// <summary>
+    /// Count each flow's packets and bytes multiplied by its SamplingInterval (a copy is scaled: the caller's record is
+    /// never changed). The filter then sees the scaled figures. Files are read one at a time when scaling.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter ScaleBySampling { get; set; }
+
     /// <summary>The filter and the window, built in BeginProcessing.</summary>
     protected FlowSelection Selection { get; private set; } = FlowSelection.All;
 
@@ -97,7 +104,9 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
         switch (ParameterSetName)
         {
             case InputObjectSet:
-                if (InputObject is not null && Selection.Accepts(InputObject)) AddFlow(InputObject);
+                if (InputObject is null) break;
+                var flow = ScaleBySampling ? FlowSampling.Scaled(InputObject) : InputObject;
+                if (Selection.Accepts(flow)) AddFlow(flow);
                 break;
             case PathSet:
                 _paths.AddRange(ProviderPathResolver.Resolve(this, Path, literal: false));
@@ -138,7 +147,8 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
         long accepted;
         try
         {
-            accepted = ReadFiles(set.Files, OnFileError, done => progress.Report($"{done:N0} of {total:N0} bytes read", done, total));
+            void Progress(long done) => progress.Report($"{done:N0} of {total:N0} bytes read", done, total);
+            accepted = ScaleBySampling ? ReadFilesScaled(set.Files, Progress) : ReadFiles(set.Files, OnFileError, Progress);
         }
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
         {
@@ -146,6 +156,25 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
         }
         progress.Complete();
         WriteVerbose($"Read {set.Files.Count:N0} nfcapd files ({total:N0} bytes): {accepted:N0} flows selected.");
+    }
+
+    /// <summary>
+    /// -ScaleBySampling: the time window is applied while reading (it does not depend on the counters), the filter after
+    /// scaling, so a filter such as 'bytes > 1M' sees what the analysis counts.
+    /// </summary>
+    private long ReadFilesScaled(IReadOnlyList<string> files, Action<long> onProgress)
+    {
+        var window = new FlowSelection(null, Selection.StartFrom, Selection.StartTo);
+        var filter = Selection.Filter;
+        long accepted = 0;
+        FlowFileStream.ForEach(files, window, flow =>
+        {
+            var scaled = FlowSampling.Scaled(flow);
+            if (filter is not null && !filter.Matches(scaled)) return;
+            accepted++;
+            AddFlow(scaled);
+        }, OnFileError, onProgress, CancelToken);
+        return accepted;
     }
 
     private void OnFileError(FlowDataException e) =>

@@ -17,6 +17,7 @@ namespace FlowForensics.Export;
 public sealed class ExportDecoder
 {
     private readonly Dictionary<ExporterKey, ExporterState> _exporters = new();
+    private readonly Dictionary<(FlowAddress Exporter, ExportDecodeStatus Reason), long> _faults = new();
     private readonly TemplateSetDecoder _templates;
     private readonly SflowV5Decoder _sflow;
 
@@ -69,7 +70,33 @@ public sealed class ExportDecoder
         Counters.Datagrams++;
         var status = DecodeCore(datagram, exporter, receivedUtc, output);
         Counters.Count(status);
+        if (status != ExportDecodeStatus.Decoded) CountFault(exporter, status);
         return status;
+    }
+
+    /// <summary>
+    /// Malformed datagrams by exporter address and reason, most first (then by address). At most
+    /// <see cref="ExportDecoderLimits.MaxExporters"/> (exporter, reason) pairs are told apart; faults beyond them are in
+    /// <see cref="UntrackedFaults"/> (and always in <see cref="ExportCounters.Malformed"/>).
+    /// </summary>
+    public IReadOnlyList<ExportFault> Faults()
+    {
+        var list = new List<ExportFault>(_faults.Count);
+        foreach (var ((exporter, reason), n) in _faults) list.Add(new ExportFault(exporter.ToIPAddress()!, reason, n));
+        list.Sort(static (a, b) => a.Count != b.Count ? b.Count.CompareTo(a.Count)
+            : string.CompareOrdinal(a.Exporter.ToString(), b.Exporter.ToString()) is int c && c != 0 ? c : a.Reason.CompareTo(b.Reason));
+        return list;
+    }
+
+    /// <summary>Malformed datagrams whose (exporter, reason) pair was beyond the bound of <see cref="Faults"/>.</summary>
+    public long UntrackedFaults { get; private set; }
+
+    private void CountFault(FlowAddress exporter, ExportDecodeStatus status)
+    {
+        ref long n = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_faults, (exporter, status));
+        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref n)) n++;
+        else if (_faults.Count < Limits.MaxExporters) _faults.Add((exporter, status), 1);
+        else UntrackedFaults++;
     }
 
     private ExportDecodeStatus DecodeCore(ReadOnlySpan<byte> datagram, FlowAddress exporter, DateTime receivedUtc, List<FlowRecord> output)

@@ -161,6 +161,13 @@ public sealed class FlowRecord
     public uint IngressVrf { get; set; }
     public uint EgressVrf { get; set; }
 
+    /// <summary>
+    /// IPFIX enterprise-specific elements the decoder has no meaning for, kept raw as
+    /// <c>PEN.ElementId=hex</c> entries separated by <c>;</c> in template order (e.g. <c>29305.1=00000f3c;9.12235=0a</c>);
+    /// null when the record had none. Not stored in nfcapd files.
+    /// </summary>
+    public string? EnterpriseFields { get; set; }
+
     /// <summary>A label attached by a filter or collector (nfdump EXlabel); null when absent.</summary>
     public string? Label { get; set; }
 

@@ -26,8 +26,11 @@ public sealed class StartFlowCollectorTests : IDisposable
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(60))
         {
-            foreach (var v in run.PowerShell.Streams.Verbose.ToArray())
+            // By index: PSDataCollection's indexer takes its lock, while ToArray() can race a record being added.
+            var stream = run.PowerShell.Streams.Verbose;
+            for (int i = 0; i < stream.Count; i++)
             {
+                var v = stream[i];
                 const string marker = "Listening on UDP 127.0.0.1:";
                 int at = v.Message.IndexOf(marker, StringComparison.Ordinal);
                 if (at >= 0)
@@ -161,5 +164,27 @@ public sealed class StartFlowCollectorTests : IDisposable
         var keys = CmdletKit.Keys(flows);
         keys.Sort(StringComparer.Ordinal);
         Assert.Equal(expected, keys);
+    }
+
+    [Fact]
+    public void Malformed_datagrams_are_warned_and_summarised_by_exporter_and_ScaleBySampling_scales_what_is_output()
+    {
+        var datagrams = new List<byte[]> { new byte[] { 0 }, new byte[] { 0, 42, 0, 0 } };
+        var sampled = FlowCollectorTests.Payloads("akvorado/samplingrate-template.pcap", "akvorado/samplingrate-data.pcap");
+        datagrams.AddRange(sampled);
+        var raw = new List<FlowRecord>();
+        var decoder = new FlowForensics.Export.ExportDecoder();
+        foreach (var d in sampled) decoder.Decode(d, FlowAddress.FromIPAddress(IPAddress.Loopback), DateTime.UtcNow, raw);
+        Assert.Contains(raw, f => f.SamplingInterval > 1);
+        using var s = PsSession.WithModule();
+        var run = s.BeginInvoke("Start-FlowCollector -Port 0 -ListenAddress 127.0.0.1 -Duration 00:00:04 -ScaleBySampling -Verbose");
+        FlowCollectorTests.Send(WaitForListening(run), datagrams);
+        var output = run.End();
+        var flows = output.Where(o => o.BaseObject is FlowRecord).Select(o => (FlowRecord)o.BaseObject).ToList();
+        Assert.Equal(raw.Sum(f => f.Bytes * Math.Max(1, f.SamplingInterval)), flows.Sum(f => f.Bytes));
+        Assert.Equal("127.0.0.1 TooShort=1; 127.0.0.1 UnsupportedVersion=1", (string)Get(output[^1], "MalformedByExporter"));
+        var warnings = run.PowerShell.Streams.Warning.Select(w => w.Message).ToList();
+        Assert.Contains(warnings, w => w.Contains("from 127.0.0.1: TooShort", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("from 127.0.0.1: UnsupportedVersion", StringComparison.Ordinal));
     }
 }

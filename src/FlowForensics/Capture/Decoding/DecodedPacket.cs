@@ -83,6 +83,34 @@ public readonly struct DecodedPacket
     /// <summary>The transport header was read: <see cref="SrcPort"/>/<see cref="DstPort"/> (and TCP flags) are real.</summary>
     public bool HasPorts => _f.HasPorts;
 
+    /// <summary>
+    /// Where the UDP segment (header and payload, as far as the IP length and the capture reach) starts in the frame;
+    /// 0 with <see cref="TransportLength"/> 0 when the packet is not UDP or its transport header was not read.
+    /// </summary>
+    public int TransportOffset => _f.TransportOffset;
+
+    /// <summary>Bytes of the UDP segment present in the frame (bounded by the IP length, so link padding is left out).</summary>
+    public int TransportLength => _f.TransportLength;
+
+    /// <summary>
+    /// The UDP payload of <paramref name="frame"/> (the frame this packet was decoded from), bounded by the UDP length
+    /// field: false for non-UDP packets, fragments, and segments shorter than their 8-byte header. Nothing is copied.
+    /// </summary>
+    public bool TryGetUdpPayload(ReadOnlySpan<byte> frame, out ReadOnlySpan<byte> payload, out bool truncated)
+    {
+        payload = default;
+        truncated = false;
+        const int UdpHeader = 8;
+        if (_f.Protocol != 17 || _f.IsFragment || _f.TransportLength < UdpHeader
+            || _f.TransportOffset < 0 || _f.TransportOffset + _f.TransportLength > frame.Length) return false;
+        var segment = frame.Slice(_f.TransportOffset, _f.TransportLength);
+        int udpLength = segment[4] << 8 | segment[5];
+        if (udpLength < UdpHeader) return false;
+        truncated = udpLength > segment.Length;
+        payload = segment[UdpHeader..Math.Min(udpLength, segment.Length)];
+        return true;
+    }
+
     /// <summary>Outermost IP source when the flow is keyed on an inner (tunnelled) packet; none otherwise.</summary>
     public FlowAddress TunnelSrc => _f.TunnelSrc;
 
@@ -107,6 +135,9 @@ internal struct PacketFields
     public ulong SrcMac, DstMac;
     public uint MplsTopEntry, FragmentId;
     public int IpLength, IpHeaderLength, FragmentOffset, Layers;
+    /// <summary>Bytes cut from the end of the frame by IP (or NFLOG) lengths on the way to the transport segment.</summary>
+    public int TrimmedTail;
+    public int TransportOffset, TransportLength;
     public ushort SrcPort, DstPort, Vlan, OuterVlan;
     public byte IPVersion, Protocol, Tos, Ttl, MplsDepth, VlanDepth, TunnelProtocol, TunnelDepth;
     public TcpFlags TcpFlags;

@@ -46,6 +46,8 @@ public static class PacketDecoder
     {
         var f = default(PacketFields);
         var outcome = DecodeLink(link, frame, ref f);
+        // The transport segment's place in the frame: every slice that shortened the end added to TrimmedTail.
+        if (f.TransportLength > 0) f.TransportOffset = frame.Length - f.TrimmedTail - f.TransportLength;
         packet = new DecodedPacket(in f);
         return outcome;
     }
@@ -188,7 +190,11 @@ public static class PacketDecoder
             ushort type = BinaryPrimitives.ReadUInt16LittleEndian(tlvs[2..]);
             if (length < NflogTlvHeader) return DecodeOutcome.Malformed;
             if (length > tlvs.Length) return DecodeOutcome.Truncated;
-            if (type == NflogTypePayload) return DecodeIpByVersion(tlvs[NflogTlvHeader..length], ref f);
+            if (type == NflogTypePayload)
+            {
+                f.TrimmedTail += tlvs.Length - length;
+                return DecodeIpByVersion(tlvs[NflogTlvHeader..length], ref f);
+            }
             int padded = (length + 3) & ~3;
             tlvs = padded >= tlvs.Length ? default : tlvs[padded..];
         }
@@ -308,6 +314,7 @@ public static class PacketDecoder
         if (offset != 0) return DecodeOutcome.Decoded; // later fragments carry no transport header
 
         int end = Math.Min(totalLength, packet.Length);
+        f.TrimmedTail += packet.Length - end;
         return DecodeTransport(f.Protocol, packet[headerLength..end], ref f);
     }
 
@@ -330,6 +337,7 @@ public static class PacketDecoder
 
         byte next = packet[IPv6NextHeader];
         var rest = payloadLength == 0 ? packet[IPv6Header..] : packet[IPv6Header..Math.Min(packet.Length, IPv6Header + payloadLength)];
+        int trimmed = packet.Length - IPv6Header - rest.Length;
         for (int count = 0; ; count++)
         {
             if (next is not (Ipv6HopByHop or Ipv6Routing or Ipv6DestinationOptions or Ipv6Ah or Ipv6Fragment)) break;
@@ -369,6 +377,7 @@ public static class PacketDecoder
             if (!f.IsFragment) f.IpHeaderLength += length;
         }
         f.Protocol = next;
+        f.TrimmedTail += trimmed;
         return DecodeTransport(next, rest, ref f);
     }
 
@@ -402,6 +411,10 @@ public static class PacketDecoder
                 f.TcpFlags = (TcpFlags)segment[13];
                 return DecodeOutcome.Decoded;
             case ProtoUdp:
+                if (segment.Length < 4) return DecodeOutcome.Truncated;
+                ReadPorts(segment, ref f);
+                f.TransportLength = segment.Length;
+                return DecodeOutcome.Decoded;
             case ProtoUdpLite:
             case ProtoSctp:
             case ProtoDccp:

@@ -315,12 +315,22 @@ internal sealed class TemplateSetDecoder
         Span<uint> mpls = stackalloc uint[MaxMplsLabels];
         int mplsDepth = 0;
         int icmpType = -1, icmpCode = -1;
+        System.Text.StringBuilder? enterprise = null;
 
         for (int i = 0; i < t.Fields.Length; i++)
         {
             ref readonly var field = ref t.Fields[i];
             if (!TryField(ref r, field, out var v)) return false;
-            if (field.Enterprise != 0 || v.Length == 0) continue; // enterprise elements are skipped
+            if (field.Enterprise != 0)
+            {
+                // Kept raw, named by enterprise number and element id (the record is bounded by its datagram).
+                enterprise ??= new System.Text.StringBuilder();
+                if (enterprise.Length > 0) enterprise.Append(';');
+                enterprise.Append(field.Enterprise).Append('.').Append(field.Id).Append('=');
+                foreach (byte b in v) enterprise.Append(HexDigits[b >> 4]).Append(HexDigits[b & 0xF]);
+                continue;
+            }
+            if (v.Length == 0) continue;
             switch (field.Id)
             {
                 case InformationElementIds.OctetDeltaCount or InformationElementIds.OctetTotalCount: f.Bytes = (long)UInt(v); break;
@@ -402,6 +412,7 @@ internal sealed class TemplateSetDecoder
         f.End = end ?? f.Start;
 
         if (mplsDepth > 0) f.MplsStack = mpls[..mplsDepth].ToArray();
+        if (enterprise is not null) f.EnterpriseFields = enterprise.ToString();
 
         if (f.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6)
         {
@@ -421,6 +432,7 @@ internal sealed class TemplateSetDecoder
     }
 
     private const int MaxMplsLabels = 10;
+    private const string HexDigits = "0123456789abcdef";
 
     /// <summary>
     /// IPFIX dataLinkFrameSection (315): the start of a sampled Ethernet frame, read by our packet decoder. Fills only
@@ -447,7 +459,16 @@ internal sealed class TemplateSetDecoder
     private static DateTime UptimeToUtc(long uptimeValue, Message msg, ulong systemInit, DateTime export)
     {
         if (msg.Version == 9) return export.AddMilliseconds(-(int)(msg.SysUptime - (uint)uptimeValue));
-        if (systemInit != 0) return FromUnixMs(Math.Min(systemInit, MaxUnixMs) + (ulong)uptimeValue);
+        if (systemInit != 0)
+        {
+            // sysUpTime counters are 32-bit milliseconds: a time more than a day after the export is a counter that went
+            // "negative" (softflowd -r stamps flows from an older capture this way) and is read modulo 2^32, as v9's are.
+            ulong ms = Math.Min(systemInit, MaxUnixMs) + (ulong)uptimeValue;
+            ulong exportMs = (ulong)(export - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMillisecond;
+            const ulong Wrap = 1UL << 32, Slack = 86_400_000;
+            if (ms > exportMs + Slack && ms - exportMs - Slack <= Wrap) ms -= Wrap;
+            return FromUnixMs(ms);
+        }
         return export; // IPFIX uptime without the exporter's init time: nothing better than the export time
     }
 
