@@ -51,7 +51,7 @@ Describe 'Find-FlowAnomaly' {
     Context '-Baseline, -Type, -Exclude and thresholds' {
         It 'takes the summary or the baseline object as well as the file' {
             @($flows | Find-FlowAnomaly -Baseline $summary -Start $cut) | Should -HaveCount $findings.Count
-            @($flows | Find-FlowAnomaly -Baseline $summary.Baseline -Start $cut) | Should -HaveCount $findings.Count
+            @($flows | Find-FlowAnomaly -Baseline $summary.GetBaseline() -Start $cut) | Should -HaveCount $findings.Count
         }
 
         It 'reports only the -Type asked for' {

@@ -28,12 +28,12 @@ Describe 'New-FlowBaseline' {
             $summary.Path | Should -BeNullOrEmpty
             $summary.PeriodStart | Should -BeLessThan $summary.PeriodEnd
             $summary.PeriodEnd | Should -BeLessOrEqual $cut
-            foreach ($h in $hosts.Keys) { $summary.Baseline.IsKnownHost([Net.IPAddress]::Parse($h)) | Should -BeTrue }
-            $summary.Baseline.IsKnownHost([Net.IPAddress]::Parse('198.51.100.200')) | Should -BeFalse
+            foreach ($h in $hosts.Keys) { $summary.GetBaseline().IsKnownHost([Net.IPAddress]::Parse($h)) | Should -BeTrue }
+            $summary.GetBaseline().IsKnownHost([Net.IPAddress]::Parse('198.51.100.200')) | Should -BeFalse
         }
 
         It 'knows the peers and services it saw' {
-            $b = ($learned | New-FlowBaseline -Interval '00:01:00').Baseline
+            $b = ($learned | New-FlowBaseline -Interval '00:01:00').GetBaseline()
             $f = @($learned | Where-Object { $private.Contains($_.SrcAddr) -and $_.Protocol -eq 6 -and $_.DstPort -lt 1024 })[0]
             $b.IsKnownPeer($f.SrcAddr, $f.DstAddr) | Should -BeTrue
             $b.IsKnownPort($f.SrcAddr, $f.DstPort, 6) | Should -BeTrue
@@ -43,7 +43,7 @@ Describe 'New-FlowBaseline' {
 
         It 'profiles only -InternalNetwork and leaves -Exclude out' {
             $summary = $learned | New-FlowBaseline -InternalNetwork 10.20.0.0/24 -Exclude 10.20.0.26
-            $b = $summary.Baseline
+            $b = $summary.GetBaseline()
             $b.IsKnownHost([Net.IPAddress]::Parse('10.20.0.26')) | Should -BeFalse
             @($b.Hosts | Where-Object { -not $_.Address.StartsWith('10.20.0.') }) | Should -HaveCount 0
             $b.Networks | Should -HaveCount 1

@@ -1,8 +1,8 @@
 namespace FlowForensics.Analysis.Baselines;
 
 /// <summary>
-/// What New-FlowBaseline writes: the counts of a baseline and where it was saved, with the baseline itself in
-/// <see cref="Baseline"/> so it can be handed to Find-FlowAnomaly -Baseline without a file.
+/// What New-FlowBaseline writes: the counts of a baseline and where it was saved, flat for Export-Csv. The baseline
+/// itself comes from <see cref="GetBaseline"/>, and the summary can be handed to Find-FlowAnomaly -Baseline as it is.
 /// </summary>
 public sealed class FlowBaselineSummary
 {
@@ -40,5 +40,8 @@ public sealed class FlowBaselineSummary
 
     public string InternalNetworks => string.Join(",", Baseline.InternalNetworks);
 
-    public FlowBaseline Baseline { get; }
+    /// <summary>The baseline (profiles and the query API: IsKnownPeer, IsKnownPort, IsUsualHour).</summary>
+    public FlowBaseline GetBaseline() => Baseline;
+
+    internal FlowBaseline Baseline { get; }
 }
