@@ -42,7 +42,7 @@ Describe 'Find-FlowExfiltration' {
         @($flows | Find-FlowExfiltration -InternalNetwork 10.99.0.0/16) | Should -HaveCount 0
     }
 
-    It 'rejects a port outside 0..65535 with HuntParameterInvalid' {
-        { $flows | Find-FlowExfiltration -AllowedPort 70000 -ErrorAction Stop } | Should -Throw -ErrorId "HuntParameterInvalid,$fullId"
+    It 'rejects a port outside 0..65535 with HuntOptionInvalid' {
+        { $flows | Find-FlowExfiltration -AllowedPort 70000 -ErrorAction Stop } | Should -Throw -ErrorId "HuntOptionInvalid,$fullId"
     }
 }

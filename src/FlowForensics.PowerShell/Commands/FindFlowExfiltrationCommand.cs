@@ -66,7 +66,7 @@ public sealed class FindFlowExfiltrationCommand : HuntCmdlet
                 if (port is < 0 or > 65535)
                 {
                     ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(AllowedPort), port, "-AllowedPort: a port is 0 to 65535."),
-                        ErrorIds.HuntParameterInvalid, ErrorCategory.InvalidArgument, port));
+                        ErrorIds.HuntOptionInvalid, ErrorCategory.InvalidArgument, port));
                 }
                 ports.Add((ushort)port);
             }

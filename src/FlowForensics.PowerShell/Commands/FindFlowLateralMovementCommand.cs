@@ -35,6 +35,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
 
     /// <summary>A hop B→C continues A→B when it is active no later than this after A→B (default 1 hour).</summary>
     [Parameter]
+    [FlowDurationTransformation]
     public TimeSpan ChainWindow { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Distinct hosts a source must newly reach within -FanOutWindow to be reported as fanning out (default 5).</summary>
@@ -44,6 +45,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
 
     /// <summary>The window of -FanOutThreshold (default 1 hour).</summary>
     [Parameter]
+    [FlowDurationTransformation]
     public TimeSpan FanOutWindow { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>A destination port reached by at least this many inside hosts is a shared service and not reported (default 10).</summary>

@@ -33,6 +33,7 @@ public sealed class FindFlowScanCommand : HuntCmdlet
 
     /// <summary>The interval the thresholds hold in (default 5 minutes, as Zeek's scan policy).</summary>
     [Parameter]
+    [FlowDurationTransformation]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Hosts on one port that suffice once the sequential test (TRW) has called the source a scanner.</summary>

@@ -28,6 +28,7 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
 
     /// <summary>The interval volumes are counted in (one hour by default; whole seconds, one second to one day).</summary>
     [Parameter]
+    [FlowDurationTransformation]
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The networks whose hosts are profiled (addresses or CIDR); RFC 1918 and fc00::/7 by default.</summary>

@@ -181,6 +181,7 @@ public sealed class FlowReport
         var sheets = new List<ReportTable>();
         foreach (var analysis in _analyses)
         {
+            if (analysis.FindingType is { } piped && _sheetsByName.ContainsKey(piped.Name)) continue;
             ReportTable? table = null;
             foreach (object result in analysis.Results())
             {

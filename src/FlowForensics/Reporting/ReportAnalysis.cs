@@ -1,3 +1,7 @@
+using FlowForensics.Analysis.Beacons;
+using FlowForensics.Analysis.Exfiltration;
+using FlowForensics.Analysis.LateralMovement;
+using FlowForensics.Analysis.Scan;
 using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
 
@@ -29,6 +33,10 @@ public sealed class ReportAnalysis
     /// <summary>What the sheet holds, said on the summary.</summary>
     public string Description { get; }
 
+    /// <summary>The type of a hunt's findings; null for a statistic. When findings of this type come down the pipeline,
+    /// the report lists those and does not run the hunt again (the user's own run, with its settings, wins).</summary>
+    public Type? FindingType { get; private init; }
+
     /// <summary>One selected flow.</summary>
     public void Add(FlowRecord flow) => _add(flow);
 
@@ -53,7 +61,10 @@ public sealed class ReportAnalysis
     {
         ArgumentNullException.ThrowIfNull(add);
         ArgumentNullException.ThrowIfNull(findings);
-        return new ReportAnalysis(sheetName, description, f => add(detector, f), () => findings(detector).Cast<object>());
+        return new ReportAnalysis(sheetName, description, f => add(detector, f), () => findings(detector).Cast<object>())
+        {
+            FindingType = typeof(TFinding),
+        };
     }
 }
 
@@ -72,7 +83,13 @@ public static class StandardReportAnalyses
             "destination ports ranked by flows (Measure-FlowTopN -Property DstPort)"),
         ReportAnalysis.TopN("Top conversations", "Conversation", TopNOrder.Bytes, top,
             "protocol, source and destination address and port ranked by bytes (Measure-FlowTopN -Property Conversation -OrderBy Bytes)"),
-        // The hunts, one line each as they land, e.g.:
-        // ReportAnalysis.Hunt("Beacons", "…", new BeaconDetector(new BeaconDetectorOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
+        ReportAnalysis.Hunt("Beacons", "periodic connections scored on timing, size, coverage and evenness, default settings (Find-FlowBeacon)",
+            new BeaconDetector(new BeaconOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
+        ReportAnalysis.Hunt("Exfiltration", "large uploads, unusual ports, ratio shifts, off-hours transfers, DNS and ICMP tunnels, default settings (Find-FlowExfiltration)",
+            new ExfiltrationDetector(new ExfiltrationOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
+        ReportAnalysis.Hunt("Scans", "horizontal, vertical and block scans, sweeps and probe types, default settings (Find-FlowScan)",
+            new ScanDetector(new ScanDetectorOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
+        ReportAnalysis.Hunt("Lateral movement", "inside-to-inside administration connections, chains and fan-out, default settings (Find-FlowLateralMovement)",
+            new LateralMovementDetector(new LateralMovementOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
     ];
 }
