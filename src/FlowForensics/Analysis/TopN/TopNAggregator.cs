@@ -184,10 +184,13 @@ public sealed class TopNAggregator
         return accepted;
     }
 
-    /// <summary>One file after another, straight into this table (no partial tables, no merge).</summary>
+    /// <summary>
+    /// One file after another, straight into this table (no partial tables, no merge). <see cref="Add"/> keeps no
+    /// record, so the files are decoded into one reused record (no allocation per flow).
+    /// </summary>
     private long AddFilesInOrder(IReadOnlyList<string> files, FlowSelection selection, Action<FlowDataException>? onFileError,
         Action<long>? onProgress, CancellationToken cancel) =>
-        FlowFileStream.ForEach(files, selection, Add, onFileError, onProgress, cancel);
+        FlowFileStream.ForEachTransient(files, selection, Add, onFileError, onProgress, cancel);
 
     private sealed record FileResult(TopNAggregator Partial, FlowDataException? Error, long Length);
 
@@ -200,7 +203,11 @@ public sealed class TopNAggregator
         {
             length = new FileInfo(path).Length;
             using var reader = NfcapdFileReader.Open(path);
-            partial.AddRange(reader.ReadFlows(cancel), selection, cancel);
+            // Add keeps no record: decode into one reused record (no allocation per flow).
+            if (selection.IsAll)
+                reader.ReadFlowsInto(new FlowRecord(), partial.Add, cancel);
+            else
+                reader.ReadFlowsInto(new FlowRecord(), flow => { if (selection.Accepts(flow)) partial.Add(flow); }, cancel);
         }
         catch (FlowDataException e)
         {
