@@ -132,7 +132,13 @@ internal static class TopNComparison
             Console.WriteLine(n.ToString(CultureInfo.InvariantCulture));
             return 0;
         }
-        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(','))) { Order = TopNOrder.Bytes, Top = 10 });
+        // TOPN_FULL_KEYS=1: the 80-byte AggregationKey for every multi-field key (the compact 40-byte key's baseline).
+        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(',')))
+        {
+            Order = TopNOrder.Bytes,
+            Top = 10,
+            CompactKeys = Environment.GetEnvironmentVariable("TOPN_FULL_KEYS") != "1",
+        });
         var set = new FlowFileSet([dir]);
         // TOPN_PARALLELISM=0 reads the files one after another through FlowFileSet instead (for comparison).
         int parallelism = int.TryParse(Environment.GetEnvironmentVariable("TOPN_PARALLELISM"), CultureInfo.InvariantCulture, out int p)
