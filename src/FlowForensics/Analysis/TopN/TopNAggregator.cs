@@ -56,7 +56,8 @@ public sealed class TopNAggregator
     // With millions of keys, growing the table by doubling costs about a third of the run (each step allocates and
     // fills a new table). When the number of records to come is known (the files' statistics), the table is sized
     // once, early, from the keys per record seen so far; only when keys come at one per two records or more (records,
-    // conversations), and never beyond 8 × the keys seen, so memory still follows the distinct keys.
+    // conversations), and never beyond 8 × the keys seen, so memory still follows the distinct keys. Not with a filter
+    // or time window: how many records pass is unknown.
     private const long SizingSample = 65_536;
     private const int MaxKeysAhead = 8;
     private long _expectedRecords;
@@ -167,7 +168,7 @@ public sealed class TopNAggregator
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         int count = files.Count;
         if (count == 0) return 0;
-        ExpectRecords(AnnouncedRecords(files));
+        if (selection.IsAll) ExpectRecords(AnnouncedRecords(files));   // with a filter or window, how many pass is unknown
         if (parallelism == 1 || count == 1) return AddFilesInOrder(files, selection, onFileError, onProgress, cancel);
         var results = new FileResult?[count];
         int next = -1;
@@ -255,7 +256,7 @@ public sealed class TopNAggregator
         {
             length = new FileInfo(path).Length;
             using var reader = NfcapdFileReader.Open(path);
-            if (reader.Info.HasStatistics) partial.ExpectRecords((long)Math.Min(reader.Info.Flows, (ulong)int.MaxValue));
+            if (selection.IsAll && reader.Info.HasStatistics) partial.ExpectRecords((long)Math.Min(reader.Info.Flows, (ulong)int.MaxValue));
             // Add keeps no record: decode into one reused record (no allocation per flow).
             if (selection.IsAll)
                 reader.ReadFlowsInto(new FlowRecord(), partial.Add, cancel);
