@@ -130,6 +130,13 @@ Describe 'Measure-FlowTopN' {
             }
             @($rows.Where({ $_.DistinctDstPort -gt 1 })).Count | Should -BeGreaterThan 0
         }
+
+        It 'marks rows with distinct counts for the table view that shows them' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr -Distinct DstPort -Top 2)
+            $rows[0].PSObject.TypeNames[0] | Should -Be 'FlowForensics.Analysis.TopN.TopNRow#Distinct'
+            $plain = @($flows | Measure-FlowTopN -Property SrcAddr -Top 2)
+            $plain[0].PSObject.TypeNames[0] | Should -Be 'FlowForensics.Analysis.TopN.TopNRow'
+        }
     }
 
     Context '-Filter in nfdump syntax' {

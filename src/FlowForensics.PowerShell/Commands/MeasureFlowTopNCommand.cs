@@ -22,6 +22,9 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
     /// and on a busy 2-core machine two readers measured slower than one (gen-0 collections stop both), so small
     /// machines read one file at a time; docs/performance.md has the figures.
     /// </summary>
+    /// <summary>The type name rows carry with -Distinct, which selects the table view that shows the counts.</summary>
+    public const string DistinctRowTypeName = "FlowForensics.Analysis.TopN.TopNRow#Distinct";
+
     private static readonly int ReadParallelism = Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
 
     private TopNAggregator? _aggregator;
@@ -86,10 +89,19 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
     {
         var aggregator = _aggregator!;
         WriteVerbose($"{aggregator.RecordCount:N0} flows counted, {aggregator.KeyCount:N0} distinct keys.");
+        bool distinct = Distinct.Length > 0;
         foreach (var row in aggregator.GetRows())
         {
             ThrowIfStopping();
-            WriteObject(row);
+            if (!distinct)
+            {
+                WriteObject(row);
+                continue;
+            }
+            // Rows with distinct counts get their own table view (module/FlowForensics.Analysis.format.ps1xml).
+            var wrapped = PSObject.AsPSObject(row);
+            wrapped.TypeNames.Insert(0, DistinctRowTypeName);
+            WriteObject(wrapped);
         }
     }
 

@@ -186,6 +186,38 @@ public sealed class FlowRecord
     /// <summary>Destination address without allocating an <see cref="IPAddress"/>.</summary>
     internal FlowAddress DstAddress { get => _dst; set => Dst = value; }
 
+    /// <summary>
+    /// Puts every field back to what <c>new FlowRecord()</c> holds, so a reader can decode the next record into the
+    /// same object (see <c>NfcapdFileReader.ReadFlowsInto</c>). A test checks by reflection that no field is missed.
+    /// </summary>
+    internal void Reset()
+    {
+        _src = _dst = _nextHop = _bgpNextHop = _exporter = _tunnelSrc = _tunnelDst = default;
+        _srcIp = _dstIp = null;
+        Start = End = default;
+        Received = null;
+        SrcPort = DstPort = 0;
+        Protocol = 0;
+        TcpFlags = default;
+        Packets = Bytes = OutPackets = OutBytes = 0;
+        Flows = 1;
+        SrcTos = DstTos = ForwardingStatus = BiFlowDirection = FlowEndReason = SrcMask = DstMask = 0;
+        Direction = FlowDirection.Unknown;
+        SrcAs = DstAs = NextAs = PrevAs = InputInterface = OutputInterface = 0;
+        SrcVlan = DstVlan = 0;
+        SrcMacValue = DstMacValue = OutSrcMacValue = OutDstMacValue = 0;
+        MplsStack = null;
+        ExporterId = 0;
+        EngineType = EngineId = ExportVersion = 0;
+        SamplingInterval = 0;
+        TunnelProtocol = MinTtl = MaxTtl = 0;
+        ClientLatency = ServerLatency = ApplicationLatency = null;
+        ObservationDomainId = 0;
+        ObservationPointId = 0;
+        IngressVrf = EgressVrf = 0;
+        Label = null;
+    }
+
     /// <summary>A field-by-field copy (addresses shared, they are values).</summary>
     public FlowRecord Clone()
     {

@@ -25,12 +25,27 @@ public static class FlowFileStream
     /// <returns>The number of records accepted.</returns>
     /// <exception cref="OperationCanceledException">When <paramref name="cancel"/> is cancelled; the records before it were delivered.</exception>
     public static long ForEach(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow,
-        Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default)
+        Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default) =>
+        Run(files, selection, onFlow, transient: false, onFileError, onProgress, cancel);
+
+    /// <summary>
+    /// <see cref="ForEach"/> without an allocation per flow: every record is decoded into one reused
+    /// <see cref="FlowRecord"/> (<see cref="NfcapdFileReader.ReadFlowsInto"/>). Only for consumers that promise not to
+    /// keep the object past the call (they aggregate its values, or keep a <see cref="FlowRecord.Clone"/>): the next
+    /// record overwrites it. Same flows, same order, same errors as <see cref="ForEach"/>.
+    /// </summary>
+    public static long ForEachTransient(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow,
+        Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default) =>
+        Run(files, selection, onFlow, transient: true, onFileError, onProgress, cancel);
+
+    private static long Run(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow, bool transient,
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(onFlow);
         long accepted = 0, bytesDone = 0;
+        FlowRecord? reused = null;
         foreach (string path in files)
         {
             cancel.ThrowIfCancellationRequested();
@@ -41,7 +56,8 @@ public static class FlowFileStream
                 length = new FileInfo(path).Length;
                 using var reader = NfcapdFileReader.Open(path);
                 int untilCheck = CheckInterval;
-                foreach (var flow in reader.ReadFlows(cancel))
+                long done = bytesDone;
+                void Visit(FlowRecord flow)
                 {
                     if (selection.Accepts(flow))
                     {
@@ -52,8 +68,16 @@ public static class FlowFileStream
                     {
                         untilCheck = CheckInterval;
                         cancel.ThrowIfCancellationRequested();
-                        onProgress?.Invoke(bytesDone + reader.Position);
+                        onProgress?.Invoke(done + reader.Position);
                     }
+                }
+                if (transient)
+                {
+                    reader.ReadFlowsInto(reused ??= new FlowRecord(), Visit, cancel);
+                }
+                else
+                {
+                    foreach (var flow in reader.ReadFlows(cancel)) Visit(flow);
                 }
             }
             catch (FlowDataException e)

@@ -16,6 +16,10 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside topn [--flows 2000000] [--files 4] [--dir DIR] [--rounds 3]
 /// </code>
 /// Without --dir, a seeded generator writes --flows records into --files nfcapd files (LZ4, as nfcapd writes by default).
+/// The engine alone: <c>-- sidebyside topn-engine DIR PROPERTIES</c>, where PROPERTIES "-" only reads the files
+/// (a fresh record per flow) and "=" reads them into one reused record; environment: TOPN_PARALLELISM (files read at
+/// once; 0 = one stream through FlowFileSet), TOPN_REPEAT=N (N more in-process runs, wall and CPU seconds each on
+/// stderr), TOPN_FULL_KEYS=1 (the 80-byte key instead of the compact one).
 /// </summary>
 internal static class TopNComparison
 {
@@ -90,6 +94,27 @@ internal static class TopNComparison
     /// </summary>
     public static int EngineOnly(string dir, string properties)
     {
+        // TOPN_REPEAT=N runs the work N more times in this process and prints each run's wall and CPU seconds to
+        // stderr: the engine's cost without process start-up and JIT, and CPU time that other load on the machine
+        // does not inflate as much as wall time.
+        int repeat = int.TryParse(Environment.GetEnvironmentVariable("TOPN_REPEAT"), CultureInfo.InvariantCulture, out int n) ? n : 0;
+        int code = EngineOnce(dir, properties, Console.Out);
+        for (int i = 0; i < repeat; i++)
+        {
+            var process = System.Diagnostics.Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            EngineOnce(dir, properties, TextWriter.Null);
+            process.Refresh();
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{properties}: run {i + 1}: wall {clock.Elapsed.TotalSeconds:F2} s, cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s"));
+        }
+        return code;
+    }
+
+    private static int EngineOnce(string dir, string properties, TextWriter output)
+    {
+        var Console = output;
         if (properties == "-")
         {
             // The reader alone: what reading the files costs before any counting.
@@ -98,7 +123,26 @@ internal static class TopNComparison
             Console.WriteLine(n.ToString(CultureInfo.InvariantCulture));
             return 0;
         }
-        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(','))) { Order = TopNOrder.Bytes, Top = 10 });
+        if (properties == "=")
+        {
+            // The reader's engine path alone: every flow decoded into one reused record.
+            long n = 0;
+            var reused = new FlowRecord();
+            foreach (string file in new FlowFileSet([dir]).Files)
+            {
+                using var reader = NfcapdFileReader.Open(file);
+                n += reader.ReadFlowsInto(reused, static _ => { });
+            }
+            Console.WriteLine(n.ToString(CultureInfo.InvariantCulture));
+            return 0;
+        }
+        // TOPN_FULL_KEYS=1: the 80-byte AggregationKey for every multi-field key (the compact 40-byte key's baseline).
+        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(',')))
+        {
+            Order = TopNOrder.Bytes,
+            Top = 10,
+            CompactKeys = Environment.GetEnvironmentVariable("TOPN_FULL_KEYS") != "1",
+        });
         var set = new FlowFileSet([dir]);
         // TOPN_PARALLELISM=0 reads the files one after another through FlowFileSet instead (for comparison).
         int parallelism = int.TryParse(Environment.GetEnvironmentVariable("TOPN_PARALLELISM"), CultureInfo.InvariantCulture, out int p)

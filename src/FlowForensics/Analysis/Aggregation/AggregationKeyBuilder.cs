@@ -58,6 +58,9 @@ internal readonly struct AggregationKeyBuilder
         return p!;
     }
 
+    /// <summary>True when the key holds only addresses, ports, protocol and ToS (no AS, interface or VLAN fields).</summary>
+    public bool AddressesAndNumbersOnly => _asMask == 0 && _interfacesMask == 0 && _vlansMask == 0;
+
     public AggregationKey Build(FlowRecord flow)
     {
         FlowAddress src = default, dst = default;

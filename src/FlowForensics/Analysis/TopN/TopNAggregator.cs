@@ -49,6 +49,58 @@ public sealed class TopNAggregator
         TotalPackets += flow.Packets + flow.OutPackets;
         TotalBytes += flow.Bytes + flow.OutBytes;
         _table.Add(flow);
+        if (RecordCount == _sizingPoint) SizeForExpectedRecords();
+    }
+
+    // ---- sizing the table ahead ---------------------------------------------------------------
+    // With millions of keys, growing the table by doubling costs about a third of the run (each step allocates and
+    // fills a new table). When the number of records to come is known (the files' statistics), the table is sized
+    // once, early, from the keys per record seen so far; only when keys come at one per two records or more (records,
+    // conversations), and never beyond 8 × the keys seen, so memory still follows the distinct keys. Not with a filter
+    // or time window: how many records pass is unknown.
+    private const long SizingSample = 65_536;
+    private const int MaxKeysAhead = 8;
+    private long _expectedRecords;
+    private long _sizingPoint = -1;
+
+    /// <summary>
+    /// Tells the aggregator about how many records will be added (a hint: more or fewer are fine). With it, a table
+    /// that gets about a key per record is sized once early instead of growing step by step.
+    /// </summary>
+    public void ExpectRecords(long records)
+    {
+        if (records <= 0) return;
+        _expectedRecords = records;
+        _sizingPoint = Math.Max(RecordCount + 1, Math.Max(SizingSample, records / MaxKeysAhead));
+    }
+
+    private void SizeForExpectedRecords()
+    {
+        _sizingPoint = -1;
+        long keys = _table.KeyCount;
+        if (keys * 2 < RecordCount || _expectedRecords <= RecordCount) return;
+        long estimate = Math.Min(keys * _expectedRecords / RecordCount + 1024, keys * MaxKeysAhead);
+        _table.EnsureCapacity((int)Math.Min(estimate, Array.MaxLength / 4));
+    }
+
+    /// <summary>The records the files' statistics announce, or 0 when a file has none (1.6 files, files cut short).</summary>
+    private static long AnnouncedRecords(IReadOnlyList<string> files)
+    {
+        long total = 0;
+        foreach (string path in files)
+        {
+            try
+            {
+                using var reader = NfcapdFileReader.Open(path);
+                if (!reader.Info.HasStatistics || reader.Info.AppendixProblem is not null) return 0;
+                total += (long)Math.Min(reader.Info.Flows, (ulong)int.MaxValue);
+            }
+            catch (Exception e) when (e is FlowDataException or IOException or UnauthorizedAccessException)
+            {
+                // reported when the file is read
+            }
+        }
+        return total;
     }
 
     /// <summary>Adds every record of a stream (a file reader, a filtered sequence), checking for cancellation every few thousand.</summary>
@@ -116,6 +168,7 @@ public sealed class TopNAggregator
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         int count = files.Count;
         if (count == 0) return 0;
+        if (selection.IsAll) ExpectRecords(AnnouncedRecords(files));   // with a filter or window, how many pass is unknown
         if (parallelism == 1 || count == 1) return AddFilesInOrder(files, selection, onFileError, onProgress, cancel);
         var results = new FileResult?[count];
         int next = -1;
@@ -184,10 +237,13 @@ public sealed class TopNAggregator
         return accepted;
     }
 
-    /// <summary>One file after another, straight into this table (no partial tables, no merge).</summary>
+    /// <summary>
+    /// One file after another, straight into this table (no partial tables, no merge). <see cref="Add"/> keeps no
+    /// record, so the files are decoded into one reused record (no allocation per flow).
+    /// </summary>
     private long AddFilesInOrder(IReadOnlyList<string> files, FlowSelection selection, Action<FlowDataException>? onFileError,
         Action<long>? onProgress, CancellationToken cancel) =>
-        FlowFileStream.ForEach(files, selection, Add, onFileError, onProgress, cancel);
+        FlowFileStream.ForEachTransient(files, selection, Add, onFileError, onProgress, cancel);
 
     private sealed record FileResult(TopNAggregator Partial, FlowDataException? Error, long Length);
 
@@ -200,7 +256,12 @@ public sealed class TopNAggregator
         {
             length = new FileInfo(path).Length;
             using var reader = NfcapdFileReader.Open(path);
-            partial.AddRange(reader.ReadFlows(cancel), selection, cancel);
+            if (selection.IsAll && reader.Info.HasStatistics) partial.ExpectRecords((long)Math.Min(reader.Info.Flows, (ulong)int.MaxValue));
+            // Add keeps no record: decode into one reused record (no allocation per flow).
+            if (selection.IsAll)
+                reader.ReadFlowsInto(new FlowRecord(), partial.Add, cancel);
+            else
+                reader.ReadFlowsInto(new FlowRecord(), flow => { if (selection.Accepts(flow)) partial.Add(flow); }, cancel);
         }
         catch (FlowDataException e)
         {
@@ -220,6 +281,14 @@ public sealed class TopNAggregator
         TotalFlows += other.TotalFlows;
         TotalPackets += other.TotalPackets;
         TotalBytes += other.TotalBytes;
+        if (_sizingPoint > 0 && RecordCount >= _sizingPoint)
+        {
+            // Size from the first partial tables' keys, as Add does from the first records.
+            long keys = _table.KeyCount + other._table.KeyCount;
+            _sizingPoint = -1;
+            if (keys * 2 >= RecordCount && _expectedRecords > RecordCount)
+                _table.EnsureCapacity((int)Math.Min(Math.Min(keys * _expectedRecords / RecordCount + 1024, keys * MaxKeysAhead), Array.MaxLength / 4));
+        }
         _table.MergeFrom(other._table);
     }
 
@@ -237,7 +306,10 @@ public sealed class TopNAggregator
                 return new TopNTable<FlowAddress, AddressKeySource>(new AddressKeySource(p[0]), o.Distinct, limit);
             return new TopNTable<ulong, NumberKeySource>(new NumberKeySource(p[0]), o.Distinct, limit);
         }
-        return new TopNTable<AggregationKey, AggregationKeySource>(new AggregationKeySource(p, o.Bidirectional), o.Distinct, limit);
+        var source = new AggregationKeySource(p, o.Bidirectional);
+        if (source.FitsCompactKey && o.CompactKeys)
+            return new TopNTable<CompactAggregationKey, CompactAggregationKeySource>(new CompactAggregationKeySource(source), o.Distinct, limit);
+        return new TopNTable<AggregationKey, AggregationKeySource>(source, o.Distinct, limit);
     }
 
     private static void Validate(TopNOptions o)

@@ -26,6 +26,9 @@ internal interface ITopNTable
 
     void Add(FlowRecord flow);
 
+    /// <summary>Makes room for <paramref name="keys"/> keys at once (instead of growing by doubling).</summary>
+    void EnsureCapacity(int keys);
+
     List<TopNRow> BuildRows(TopNOrder order, int top, long totalFlows, long totalPackets, long totalBytes);
 
     /// <summary>Adds another table of the same key type, as if its records had been added after this table's.</summary>
@@ -50,6 +53,8 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     }
 
     public int KeyCount => _byKey.Count;
+
+    public void EnsureCapacity(int keys) => _byKey.EnsureCapacity(keys);
 
     public void Add(FlowRecord flow)
     {

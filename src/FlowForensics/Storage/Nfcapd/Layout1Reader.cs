@@ -31,9 +31,9 @@ internal static class Layout1Reader
         tables.AddExtensionMap(mapId, ids);
     }
 
-    internal static RecordOutcome Decode(ReadOnlySpan<byte> record, NfcapdTables tables, out FlowRecord? flow, out string? problem)
+    /// <summary>Decodes a 1.6 flow record into <paramref name="f"/>, which must be fresh or <see cref="FlowRecord.Reset"/>.</summary>
+    internal static RecordOutcome Decode(ReadOnlySpan<byte> record, NfcapdTables tables, FlowRecord f, out string? problem)
     {
-        flow = null;
         problem = null;
         if (record.Length < NfcapdLayout.V1CommonFixedSize)
         {
@@ -42,23 +42,20 @@ internal static class Layout1Reader
         }
         byte flags = record[4];
         ushort mapId = V3RecordReader.U16(record, 6);
-        var f = new FlowRecord
-        {
-            ExportVersion = record[5],
-            Start = NfcapdTime.FromMilliseconds(V3RecordReader.U32(record, 12) * 1000UL + V3RecordReader.U16(record, 8)),
-            End = NfcapdTime.FromMilliseconds(V3RecordReader.U32(record, 16) * 1000UL + V3RecordReader.U16(record, 10)),
-            ForwardingStatus = record[20],
-            TcpFlags = (TcpFlags)record[21],
-            Protocol = record[22],
-            SrcTos = record[23],
-            SrcPort = V3RecordReader.U16(record, 24),
-            DstPort = V3RecordReader.U16(record, 26),
-            ExporterId = V3RecordReader.U16(record, 28),
-            BiFlowDirection = record[30],
-            FlowEndReason = record[31],
-            // nfdump 1.7 converts every 1.6 record to V3 with an EXflowMisc element, so direction reads 0 when absent
-            Direction = FlowDirection.Ingress,
-        };
+        f.ExportVersion = record[5];
+        f.Start = NfcapdTime.FromMilliseconds(V3RecordReader.U32(record, 12) * 1000UL + V3RecordReader.U16(record, 8));
+        f.End = NfcapdTime.FromMilliseconds(V3RecordReader.U32(record, 16) * 1000UL + V3RecordReader.U16(record, 10));
+        f.ForwardingStatus = record[20];
+        f.TcpFlags = (TcpFlags)record[21];
+        f.Protocol = record[22];
+        f.SrcTos = record[23];
+        f.SrcPort = V3RecordReader.U16(record, 24);
+        f.DstPort = V3RecordReader.U16(record, 26);
+        f.ExporterId = V3RecordReader.U16(record, 28);
+        f.BiFlowDirection = record[30];
+        f.FlowEndReason = record[31];
+        // nfdump 1.7 converts every 1.6 record to V3 with an EXflowMisc element, so direction reads 0 when absent
+        f.Direction = FlowDirection.Ingress;
         var r = new WireReader(record[NfcapdLayout.V1CommonFixedSize..]);
         ReadOnlySpan<byte> s;
         if ((flags & FlagIpv6) != 0)
@@ -98,7 +95,6 @@ internal static class Layout1Reader
             return RecordOutcome.Corrupt;
         }
         V3RecordReader.Complete(f, (flags & FlagSampled) != 0 ? NfcapdLayout.V3FlagSampled : (byte)0, long.MinValue, 0, tables);
-        flow = f;
         return RecordOutcome.Flow;
     }
 

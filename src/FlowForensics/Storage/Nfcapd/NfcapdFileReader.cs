@@ -26,6 +26,7 @@ public sealed class NfcapdFileReader : IDisposable
     private readonly long _numBlocks;
     private readonly NfcapdTables _tables = new();
     private readonly byte[] _blockHeader = new byte[NfcapdLayout.BlockHeaderSize];
+    private long _delivered;
 
     private NfcapdFileReader(string path, Stream stream, NfcapdFileInfo info, IBlockCodec codec, long dataStart, long numBlocks)
     {
@@ -252,18 +253,49 @@ public sealed class NfcapdFileReader : IDisposable
     public IEnumerable<FlowRecord> ReadFlows(CancellationToken cancel = default)
     {
         var batch = new List<FlowRecord>(1024);
+        Action<FlowRecord> add = batch.Add;
         long offset = _dataStart;
         for (long b = 0; b < _numBlocks; b++)
         {
             cancel.ThrowIfCancellationRequested();
             batch.Clear();
-            var problem = ReadDataBlock(offset, batch, out long next);
+            var problem = ReadDataBlock(offset, null, add, out long next);
             for (int i = 0; i < batch.Count; i++)
                 yield return batch[i];
             if (problem is { } p)
                 throw new FlowDataException(_path, p.Offset, $"block {b}: {p.Reason}");
             offset = next;
         }
+    }
+
+    /// <summary>
+    /// Decodes the file's flows, in file order, one after another into the same <paramref name="reused"/> record and
+    /// hands it to <paramref name="onFlow"/>: no allocation per flow, the engine path for consumers that only count.
+    /// </summary>
+    /// <remarks>
+    /// The contract: the object <paramref name="onFlow"/> receives is <paramref name="reused"/> itself, overwritten by
+    /// the next record as soon as <paramref name="onFlow"/> returns. A consumer that keeps a record past the call must
+    /// keep a <see cref="FlowRecord.Clone"/> (or the values it needs), never the object. Objects that leave the engine
+    /// (Get-FlowRecord's output) come from <see cref="ReadFlows"/>, fresh per record. The flows are the same, field for
+    /// field, as <see cref="ReadFlows"/>'s; so is the damage behaviour: every flow before the damage is delivered, then
+    /// a <see cref="FlowDataException"/> names the file, the block and the byte offset. Can be called again to re-read.
+    /// </remarks>
+    /// <returns>The number of flows delivered.</returns>
+    public long ReadFlowsInto(FlowRecord reused, Action<FlowRecord> onFlow, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(reused);
+        ArgumentNullException.ThrowIfNull(onFlow);
+        long before = _delivered;
+        long offset = _dataStart;
+        for (long b = 0; b < _numBlocks; b++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var problem = ReadDataBlock(offset, reused, onFlow, out long next);
+            if (problem is { } p)
+                throw new FlowDataException(_path, p.Offset, $"block {b}: {p.Reason}");
+            offset = next;
+        }
+        return _delivered - before;
     }
 
     private readonly record struct Problem(long Offset, string Reason);
@@ -331,7 +363,11 @@ public sealed class NfcapdFileReader : IDisposable
         return null;
     }
 
-    private Problem? ReadDataBlock(long offset, List<FlowRecord> batch, out long next)
+    /// <summary>
+    /// Decodes one data block, handing each flow to <paramref name="onFlow"/>: a fresh record each, or
+    /// <paramref name="reuse"/> reset and refilled when it is given.
+    /// </summary>
+    private Problem? ReadDataBlock(long offset, FlowRecord? reuse, Action<FlowRecord> onFlow, out long next)
     {
         next = offset;
         var problem = LoadBlock(offset, out var block);
@@ -362,10 +398,12 @@ public sealed class NfcapdFileReader : IDisposable
                 switch (type)
                 {
                     case NfcapdLayout.V3RecordType:
-                        outcome = V3RecordReader.Decode(record, _tables, out flow, out why);
+                        flow = Target(reuse);
+                        outcome = V3RecordReader.Decode(record, _tables, flow, out why);
                         break;
                     case NfcapdLayout.CommonRecordType:
-                        outcome = Layout1Reader.Decode(record, _tables, out flow, out why);
+                        flow = Target(reuse);
+                        outcome = Layout1Reader.Decode(record, _tables, flow, out why);
                         break;
                     case NfcapdLayout.ExtensionMapType:
                         Layout1Reader.ReadExtensionMap(record, _tables);
@@ -387,7 +425,11 @@ public sealed class NfcapdFileReader : IDisposable
                 }
                 if (outcome == RecordOutcome.Corrupt)
                     return new Problem(at, $"record {r}: {why}");
-                if (flow is not null) batch.Add(flow);
+                if (outcome == RecordOutcome.Flow)
+                {
+                    _delivered++;
+                    onFlow(flow!);
+                }
                 pos += size;
             }
             return null;
@@ -396,6 +438,13 @@ public sealed class NfcapdFileReader : IDisposable
         {
             block.Return();
         }
+    }
+
+    private static FlowRecord Target(FlowRecord? reuse)
+    {
+        if (reuse is null) return new FlowRecord();
+        reuse.Reset();
+        return reuse;
     }
 
     public void Dispose()

@@ -20,9 +20,9 @@ internal enum RecordOutcome : byte
 /// </summary>
 internal static class V3RecordReader
 {
-    internal static RecordOutcome Decode(ReadOnlySpan<byte> record, NfcapdTables tables, out FlowRecord? flow, out string? problem)
+    /// <summary>Decodes a V3 flow record into <paramref name="f"/>, which must be fresh or <see cref="FlowRecord.Reset"/>.</summary>
+    internal static RecordOutcome Decode(ReadOnlySpan<byte> record, NfcapdTables tables, FlowRecord f, out string? problem)
     {
-        flow = null;
         problem = null;
         if (record.Length < NfcapdLayout.V3HeaderSize)
         {
@@ -35,13 +35,10 @@ internal static class V3RecordReader
             problem = $"V3 record claims {numElements} elements (limit {NfcapdLimits.MaxElementsPerRecord})";
             return RecordOutcome.Corrupt;
         }
-        var f = new FlowRecord
-        {
-            EngineType = record[NfcapdLayout.V3EngineType],
-            EngineId = record[NfcapdLayout.V3EngineId],
-            ExporterId = BinaryPrimitives.ReadUInt16LittleEndian(record[NfcapdLayout.V3ExporterId..]),
-            ExportVersion = record[NfcapdLayout.V3NfVersion],
-        };
+        f.EngineType = record[NfcapdLayout.V3EngineType];
+        f.EngineId = record[NfcapdLayout.V3EngineId];
+        f.ExporterId = BinaryPrimitives.ReadUInt16LittleEndian(record[NfcapdLayout.V3ExporterId..]);
+        f.ExportVersion = record[NfcapdLayout.V3NfVersion];
         byte flags = record[NfcapdLayout.V3Flags];
         long selectorId = long.MinValue;
         ushort selectorSysId = 0;
@@ -184,7 +181,6 @@ internal static class V3RecordReader
         }
 
         Complete(f, flags, selectorId, selectorSysId, tables);
-        flow = f;
         return RecordOutcome.Flow;
     }
 

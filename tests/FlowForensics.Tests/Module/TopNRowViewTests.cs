@@ -1,0 +1,40 @@
+using FlowForensics.Tests.PesterHost;
+using Xunit;
+
+namespace FlowForensics.Tests.Module;
+
+/// <summary>Measure-FlowTopN's rows render through the shipped table views: nfdump's columns, and the distinct counts with -Distinct.</summary>
+public sealed class TopNRowViewTests
+{
+    private static string Sample => SharedData.Path("data", "nfcapd", "slips", "test1-malicious.nfdump");
+
+    [Fact]
+    public void Rows_with_Distinct_show_the_counts_in_the_table()
+    {
+        using PsSession s = PsSession.WithModule(width: 120);
+        string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property SrcAddr -Distinct DstAddr, DstPort -Top 3");
+        Assert.False(s.HadErrors, string.Join("; ", s.Errors));
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string header = Assert.Single(lines, l => l.Contains("Date first seen", StringComparison.Ordinal));
+        Assert.Matches(@"^Rank\s+Date first seen\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+Distinct\s+Key\s*$", header);
+        var rows = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*[123]\s+\d{4}-")).ToList();
+        Assert.Equal(3, rows.Count);
+
+        // The counts in the table are the rows' own.
+        var values = s.Invoke($"Measure-FlowTopN -LiteralPath '{Sample}' -Property SrcAddr -Distinct DstAddr, DstPort -Top 3 | ForEach-Object {{ \"DstAddr $($_.DistinctDstAddr), DstPort $($_.DistinctDstPort)\" }}");
+        Assert.Equal(3, values.Count);
+        for (int i = 0; i < 3; i++) Assert.Contains(values[i].ToString(), rows[i], StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.True(l.Length <= 120, $"line wider than 120: '{l}'"));
+    }
+
+    [Fact]
+    public void Rows_without_Distinct_keep_the_nfdump_columns()
+    {
+        using PsSession s = PsSession.WithModule(width: 160);
+        string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property SrcAddr -Top 3");
+        Assert.False(s.HadErrors, string.Join("; ", s.Errors));
+        string header = Assert.Single(text.Split('\n'), l => l.Contains("Date first seen", StringComparison.Ordinal));
+        Assert.Matches(@"^Rank\s+Date first seen\s+Duration\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+pps\s+bps\s+bpp\s+Key\s*$", header);
+        Assert.DoesNotContain("Distinct", text, StringComparison.Ordinal);
+    }
+}
