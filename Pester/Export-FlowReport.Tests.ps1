@@ -28,7 +28,7 @@ Describe 'Export-FlowReport' {
         $file | Should -BeOfType ([IO.FileInfo])
         $file.FullName | Should -Be $book
         $wb = Read-Workbook $book
-        $wb.Sheets | Should -Be @('Summary', 'Traffic', 'Top talkers', 'Top ports', 'Top conversations', 'Timeline')
+        $wb.Sheets | Should -Be @('Summary', 'Traffic', 'Top talkers', 'Top ports', 'Top conversations', 'Beacons', 'Exfiltration', 'Scans', 'Lateral movement', 'Timeline')
         $wb.Strings | Should -Contain 'Flow records'
     }
 

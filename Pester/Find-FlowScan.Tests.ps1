@@ -1,5 +1,5 @@
 # Find-FlowScan as a PowerShell user meets it: the demo's scan from the pipeline and from nfcapd files, thresholds,
-# -Exclude, -MinScore, labelled captures, the finding's flat shape, and errors.
+# -Exclude, -MinimumScore, labelled captures, the finding's flat shape, and errors.
 # Runs under real Pester 5 and under the hosted shim.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
@@ -53,9 +53,9 @@ Describe 'Find-FlowScan' {
             @($flows | Find-FlowScan -Exclude 10.20.1.0/24) | Should -HaveCount 1
         }
 
-        It 'respects the thresholds and -MinScore' {
+        It 'respects the thresholds and -MinimumScore' {
             @($flows | Find-FlowScan -PortThreshold 2000) | Should -HaveCount 0
-            @($flows | Find-FlowScan -MinScore 1) | Should -HaveCount 1
+            @($flows | Find-FlowScan -MinimumScore 1) | Should -HaveCount 1
         }
     }
 

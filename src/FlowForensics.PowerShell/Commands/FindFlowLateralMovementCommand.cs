@@ -61,7 +61,8 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
     /// <summary>Report only findings with at least this score (0 to 1).</summary>
     [Parameter]
     [ValidateRange(0.0, 1.0)]
-    public double MinScore { get; set; }
+    [Alias("MinScore")]
+    public double MinimumScore { get; set; }
 
     protected override string ProgressActivity => "Hunting lateral movement";
 
@@ -105,7 +106,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
         foreach (var finding in findings)
         {
             ThrowIfStopping();
-            if (finding.Score >= MinScore) WriteObject(finding);
+            if (finding.Score >= MinimumScore) WriteObject(finding);
         }
     }
 }

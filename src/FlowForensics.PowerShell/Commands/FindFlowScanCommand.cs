@@ -49,7 +49,8 @@ public sealed class FindFlowScanCommand : HuntCmdlet
     /// <summary>Report only findings with at least this score (0 to 1).</summary>
     [Parameter]
     [ValidateRange(0.0, 1.0)]
-    public double MinScore { get; set; }
+    [Alias("MinScore")]
+    public double MinimumScore { get; set; }
 
     protected override string ProgressActivity => "Hunting scans";
 
@@ -90,7 +91,7 @@ public sealed class FindFlowScanCommand : HuntCmdlet
         foreach (var finding in findings)
         {
             ThrowIfStopping();
-            if (finding.Score >= MinScore) WriteObject(finding);
+            if (finding.Score >= MinimumScore) WriteObject(finding);
         }
     }
 }

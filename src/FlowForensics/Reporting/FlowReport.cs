@@ -127,7 +127,11 @@ public sealed class FlowReport
         }
         Type type = item.GetType();
         var schema = ReportSchema.For(type);
-        var sheet = Sheet(type.Name, type, $"{type.Name} objects from the pipeline");
+        // a hunt's findings from the pipeline take the hunt's sheet (and the report does not run that hunt itself)
+        var hunt = _analyses.FirstOrDefault(a => a.FindingType == type);
+        var sheet = hunt is null
+            ? Sheet(type.Name, type, $"{type.Name} objects from the pipeline")
+            : Sheet(hunt.SheetName, type, $"{hunt.SheetName} from the pipeline ({type.Name}); the report did not run this hunt itself");
         object?[] values = schema.RowOf(item);
         sheet.Add(values);
         AddTimelineObject(type.Name, schema.Columns, values, item.ToString());
@@ -181,7 +185,7 @@ public sealed class FlowReport
         var sheets = new List<ReportTable>();
         foreach (var analysis in _analyses)
         {
-            if (analysis.FindingType is { } piped && _sheetsByName.ContainsKey(piped.Name)) continue;
+            if (analysis.FindingType is not null && _sheetsByName.ContainsKey(analysis.SheetName)) continue;   // listed with the piped sheets
             ReportTable? table = null;
             foreach (object result in analysis.Results())
             {

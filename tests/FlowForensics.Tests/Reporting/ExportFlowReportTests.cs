@@ -77,7 +77,7 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.True(flows.Count > TimelineLimit, $"the demo has {flows.Count} flows; the test needs more than {TimelineLimit}");
 
         using var wb = new WorkbookReader(book);
-        Assert.Equal(["Summary", "Traffic", "Top talkers", "Top ports", "Top conversations", "BeaconFinding", "Timeline"], wb.SheetNames);
+        Assert.Equal(["Summary", "Traffic", "Top talkers", "Top ports", "Top conversations", "Beacons", "Exfiltration", "Scans", "Lateral movement", "BeaconFinding", "Timeline"], wb.SheetNames);
 
         // Top talkers: the same rows as Measure-FlowTopN, typed and formatted
         var (talkersTable, talkers) = wb.Table("Top talkers");
@@ -160,9 +160,12 @@ public sealed class ExportFlowReportTests : IDisposable
             Assert.Equal("[h]:mm:ss", findings[i]["Interval"].Format);
         }
 
-        // the timeline: the earliest 500 flows and every finding, in time order
+        // the timeline: the earliest 500 flows and every finding (piped, and the standard hunts'), in time order
         var (_, timeline) = wb.Table("Timeline");
-        Assert.Equal(TimelineLimit + FormulaTexts.Length, timeline.Count);
+        Assert.Equal(TimelineLimit + FormulaTexts.Length, timeline.Count(r => r["Kind"].Text is "Flow" or "BeaconFinding"));
+        string[] huntSheets = ["Beacons", "Exfiltration", "Scans", "Lateral movement"];
+        int huntRows = huntSheets.Sum(name => wb.Table(name).Rows.Count(r => !r.ContainsKey("Result")));
+        Assert.Equal(TimelineLimit + FormulaTexts.Length + huntRows, timeline.Count);
         var times = timeline.Select(r => r["Time"].AsDateTime).ToList();
         for (int i = 1; i < times.Count; i++) Assert.True(times[i] >= times[i - 1], $"timeline row {i + 2} is earlier than the row above it");
         var listed = timeline.Where(r => r["Kind"].Text == "Flow").Select(r => r["Time"].AsDateTime).ToList();
@@ -224,8 +227,14 @@ public sealed class ExportFlowReportTests : IDisposable
         var (_, conversations) = wb.Table("Top conversations");
         Assert.Equal(top.Select(t => (t.Key, t.Bytes)), conversations.Select(r => (r["Key"].Text, r["Bytes"].AsLong)));
         var (_, timeline) = wb.Table("Timeline");
-        Assert.Equal(tcp.Count, timeline.Count);
-        Assert.All(timeline, r => Assert.Equal("TCP", r["Protocol"].Text));
+        var timelineFlows = timeline.Where(r => r["Kind"].Text == "Flow").ToList();
+        Assert.Equal(tcp.Count, timelineFlows.Count);
+        Assert.All(timelineFlows, r => Assert.Equal("TCP", r["Protocol"].Text));
+        // the standard hunts ran over the same flows: the demo's planted beacon and exfiltration are on their sheets
+        var (_, beacons) = wb.Table("Beacons");
+        Assert.Contains(beacons, r => r["SrcAddr"].Text == "10.20.1.23" && r["DstAddr"].Text == "203.0.113.50");
+        var (_, exfiltration) = wb.Table("Exfiltration");
+        Assert.Contains(exfiltration, r => r["Host"].Text == "10.20.0.26");
     }
 
     [Fact]
