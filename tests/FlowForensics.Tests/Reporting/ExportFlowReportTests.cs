@@ -191,7 +191,7 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.Equal("500", items["Parameter -TimelineLimit"].Text);
         var (_, sheets) = wb.Table("Summary", "tblSheets");
         var timelineSheet = sheets.Single(r => r["Sheet"].Text == "Timeline");
-        Assert.Equal(TimelineLimit + FormulaTexts.Length, timelineSheet["Rows"].AsLong);
+        Assert.Equal(TimelineLimit + FormulaTexts.Length + huntRows, timelineSheet["Rows"].AsLong);
         Assert.Contains($"the earliest 500 by start; {flows.Count - TimelineLimit:N0} later flows are counted", timelineSheet["Contents"].Text, StringComparison.Ordinal);
         var (_, evidence) = wb.Table("Summary", "tblEvidence");
         Assert.Empty(evidence);   // flows from the pipeline name no file
