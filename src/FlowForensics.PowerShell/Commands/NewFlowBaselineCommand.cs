@@ -86,7 +86,7 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
         var baseline = builder.Build();
         WriteVerbose($"{builder.FlowCount:N0} flows learned: {baseline.Hosts.Count:N0} hosts, {baseline.Networks.Count:N0} networks.");
         if (baseline.HostsDropped > 0 || baseline.IntervalsDropped > 0)
-            WriteWarning($"The baseline reached its bounds: {baseline.HostsDropped:N0} host ends and {baseline.IntervalsDropped:N0} interval counts were left out (see docs/detections-baselines.md).");
+            WriteWarning($"The baseline reached its bounds: {baseline.HostsDropped:N0} host ends and {baseline.IntervalsDropped:N0} interval counts were left out (see docs/detections.md).");
         string saved = string.Empty;
         if (_outputPath is not null && ShouldProcess(_outputPath, "Save flow baseline"))
         {

@@ -216,6 +216,7 @@ public sealed class FlowRecord
         ObservationPointId = 0;
         IngressVrf = EgressVrf = 0;
         Label = null;
+        EnterpriseFields = null;
     }
 
     /// <summary>A field-by-field copy (addresses shared, they are values).</summary>

@@ -1,6 +1,6 @@
 namespace FlowForensics.Analysis.Baselines;
 
-/// <summary>The thresholds of <see cref="AnomalyDetector"/>; docs/detections-baselines.md explains each.</summary>
+/// <summary>The thresholds of <see cref="AnomalyDetector"/>; docs/detections.md explains each.</summary>
 public sealed record AnomalyDetectorOptions
 {
     /// <summary>The modified z-score above which a volume is a surge (3.5, Iglewicz and Hoaglin's outlier cut-off).</summary>

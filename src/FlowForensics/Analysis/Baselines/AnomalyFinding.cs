@@ -39,7 +39,7 @@ public sealed class AnomalyFinding
     /// <summary>The modified z-score (0.6745 × (observed − median) / MAD) for volumes and floods; 0 for the others.</summary>
     public double Deviation { get; init; }
 
-    /// <summary>A ranking aid from 0 to 100 (docs/detections-baselines.md gives the formula per type).</summary>
+    /// <summary>A ranking aid from 0 to 100 (docs/detections.md gives the formula per type).</summary>
     public double Score { get; init; }
 
     public long Flows { get; init; }

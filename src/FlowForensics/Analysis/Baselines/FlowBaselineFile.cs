@@ -6,7 +6,7 @@ namespace FlowForensics.Analysis.Baselines;
 /// <summary>
 /// Saves and loads baselines as versioned JSON (System.Text.Json): an object with <c>Format</c>
 /// ("FlowForensics.Baseline") and <c>FormatVersion</c> first, then the period, the settings and the profiles
-/// (docs/detections-baselines.md describes every field). Saving writes a temporary file and renames it, so a reader
+/// (docs/detections.md describes every field). Saving writes a temporary file and renames it, so a reader
 /// never sees half a baseline; loading checks the format, the version and every profile, and names the file in errors.
 /// </summary>
 public static class FlowBaselineFile

@@ -11,7 +11,7 @@ namespace FlowForensics.Tests.Analysis.Hunting;
 
 /// <summary>
 /// Find-FlowScan's and Find-FlowLateralMovement's engines against ground truth: the generator's ScanAndLateral preset
-/// (recall and precision, thresholds recorded here and in docs/detections-scan-lateral.md), the shipped demo, the labelled
+/// (recall and precision, thresholds recorded here and in docs/detections.md), the shipped demo, the labelled
 /// attack captures, and the ordinary captures (few findings).
 /// </summary>
 public sealed class ScanLateralGroundTruthTests(ITestOutputHelper output)
