@@ -55,6 +55,26 @@ Describe 'Find-FlowLateralMovement' {
         }
     }
 
+    Context 'a saved baseline (-Baseline)' {
+        It 'knows every edge of the period it learned, so nothing is new' {
+            $base = $flows | New-FlowBaseline -InternalNetwork 10.20.0.0/16
+            @($flows | Find-FlowLateralMovement -Exclude 10.20.0.7) | Should -Not -HaveCount 0
+            @($flows | Find-FlowLateralMovement -Exclude 10.20.0.7 -Baseline $base) | Should -HaveCount 0
+        }
+
+        It 'takes the file New-FlowBaseline saved and still finds what the baseline never saw' {
+            $file = [IO.Path]::Combine($TestDrive, 'before.json')
+            $null = $flows | New-FlowBaseline -InternalNetwork 10.20.0.0/16 -End '2026-01-15T09:01' -OutputPath $file
+            $withFile = @($flows | Find-FlowLateralMovement -Exclude 10.20.0.7 -Baseline $file)
+            $withFile | Should -Not -HaveCount 0
+            $withFile.Count | Should -BeLessOrEqual @($flows | Find-FlowLateralMovement -Exclude 10.20.0.7).Count
+        }
+
+        It 'rejects a value that is not a baseline' {
+            { $flows | Find-FlowLateralMovement -Baseline 42 -ErrorAction Stop } | Should -Throw -ErrorId "BaselineInvalid,$fullId"
+        }
+    }
+
     Context 'labelled captures' {
         It 'finds the impacket smbexec movement over SMB and RPC' {
             $p = [IO.Path]::Combine($shared, 'data', 'malicious', 'pcap-attack', 'LM_smbexec_smb_dcerpc_svcctl_epm.pcapng')

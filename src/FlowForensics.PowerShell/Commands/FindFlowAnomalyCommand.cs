@@ -80,7 +80,7 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
 
     protected override void BeginAnalysis()
     {
-        var baseline = ResolveBaseline();
+        var baseline = BaselineArgument.Resolve(this, Baseline);
         var options = new AnomalyDetectorOptions
         {
             Threshold = Threshold,
@@ -103,43 +103,6 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, ErrorIds.BaselineSettingInvalid, ErrorCategory.InvalidArgument, e.ParamName));
         }
-    }
-
-    private FlowBaseline ResolveBaseline()
-    {
-        object value = Baseline is PSObject pso ? pso.BaseObject : Baseline;
-        switch (value)
-        {
-            case FlowBaseline b:
-                return b;
-            case FlowBaselineSummary s:
-                return s.Baseline;
-            case string or FileInfo:
-                string text = value is FileInfo fi ? fi.FullName : (string)value;
-                string path = GetUnresolvedProviderPathFromPSPath(text);
-                if (!File.Exists(path))
-                {
-                    ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"Cannot find the baseline file '{path}'.", path),
-                        ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
-                }
-                try
-                {
-                    return FlowBaselineFile.Load(path);
-                }
-                catch (FlowBaselineFormatException e)
-                {
-                    ThrowTerminatingError(new ErrorRecord(e, ErrorIds.BaselineInvalid, ErrorCategory.InvalidData, path));
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    ThrowTerminatingError(new ErrorRecord(e, ErrorIds.FileReadFailed, ErrorCategory.ReadError, path));
-                }
-                break;
-        }
-        ThrowTerminatingError(new ErrorRecord(
-            new ArgumentException($"-Baseline takes a baseline file path, New-FlowBaseline's output or a FlowBaseline; got {value.GetType().FullName}.", nameof(Baseline)),
-            ErrorIds.BaselineInvalid, ErrorCategory.InvalidArgument, value));
-        return null!;
     }
 
     protected override void AddFlow(FlowRecord flow)

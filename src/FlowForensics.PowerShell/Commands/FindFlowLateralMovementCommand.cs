@@ -33,6 +33,11 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
     [FlowTimeTransformation]
     public DateTime? LearnUntil { get; set; }
 
+    /// <summary>A baseline from New-FlowBaseline (file, summary or object): host pairs it saw talking are known edges, not new ones.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Baseline { get; set; }
+
     /// <summary>A hop B→C continues A→B when it is active no later than this after A→B (default 1 hour).</summary>
     [Parameter]
     [FlowDurationTransformation]
@@ -74,6 +79,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
             InternalNetwork = inside,
             Ports = Port is null ? LateralMovementOptions.DefaultPorts : Port.Select(static p => (ushort)p).Distinct().ToArray(),
             LearnUntil = LearnUntil is { } until ? TimeWindowArgument.ToUtc(until) : null,
+            KnownEdges = Baseline is null ? null : BaselineArgument.Resolve(this, Baseline),
             ChainWindow = ChainWindow,
             FanOutThreshold = FanOutThreshold,
             FanOutWindow = FanOutWindow,

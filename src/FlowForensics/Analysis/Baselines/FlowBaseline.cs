@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.LateralMovement;
 using System.Net;
 using System.Text.Json.Serialization;
 using FlowForensics.Flows;
@@ -10,7 +11,7 @@ namespace FlowForensics.Analysis.Baselines;
 /// <see cref="AnomalyDetector"/>. Other hunts ask it small questions: <see cref="IsKnownPeer(IPAddress, IPAddress)"/>,
 /// <see cref="IsKnownPort(IPAddress, ushort, byte)"/>, <see cref="IsUsualHour(IPAddress, int)"/>.
 /// </summary>
-public sealed class FlowBaseline
+public sealed class FlowBaseline : IKnownEdges
 {
     /// <summary>The value of <see cref="Format"/> in every baseline file.</summary>
     public const string FormatName = "FlowForensics.Baseline";
@@ -79,6 +80,14 @@ public sealed class FlowBaseline
     public bool IsKnownPeer(IPAddress host, IPAddress peer) => GetHost(host)?.IsKnownPeer(FlowAddress.FromIPAddress(peer)) ?? false;
 
     internal bool IsKnownPeer(FlowAddress host, FlowAddress peer) => GetHost(host)?.IsKnownPeer(peer) ?? false;
+
+    /// <summary>
+    /// An edge of the lateral-movement hunt is known when the source had the destination among its peers in the period
+    /// (on any port: the baseline keeps peers, not peer-port pairs; a host's peer list is bounded, so an edge of a
+    /// host with very many peers may be reported as new).
+    /// </summary>
+    bool IKnownEdges.Contains(FlowAddress source, FlowAddress destination, ushort port) =>
+        IsKnownPeer(source, destination) || IsKnownPeer(destination, source);
 
     /// <summary>True when <paramref name="host"/> used or offered <paramref name="port"/> over <paramref name="protocol"/> (6 TCP, 17 UDP ...) in the period.</summary>
     public bool IsKnownPort(IPAddress host, ushort port, byte protocol) => GetHost(host)?.IsKnownPort(port, protocol) ?? false;
