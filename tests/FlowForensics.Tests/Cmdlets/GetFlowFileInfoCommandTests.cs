@@ -167,8 +167,9 @@ public sealed class GetFlowFileInfoCommandTests : IDisposable
         s.SetVariable("d", SharedData.Path("formats", "samples"));
         string text = s.Render("Get-FlowFileInfo -Path ([IO.Path]::Combine($d, 'nfpcapd-ipv4v6-*.nfcapd'))");
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^Name\s+Layout\s+Compression\s+Ident\s+First seen\s+Last seen\s+Flows\s+Packets\s+Bytes\s+Blocks$", lines[0].TrimEnd());
-        Assert.Matches(@"^nfpcapd-ipv4v6-bz2\.nfcapd\s+2 Bzip2\s+pcaptest\s+2024-01-01 12:00:00\.000 2024-01-01 12:00:01\.201\s+14\s+24\s+1268\s+1$", lines[2].TrimEnd());
+        Assert.Matches(@"^Name\s+Layout\s+Compression\s+First seen\s+Last seen\s+Flows\s+Packets\s+Bytes$", lines[0].TrimEnd());
+        Assert.Matches(@"^nfpcapd-ipv4v6-bz2\.nfcapd\s+2 Bzip2\s+2024-01-01 12:00:00 2024-01-01 12:00:01\s+14\s+24\s+1268$", lines[2].TrimEnd());
+        Assert.All(lines, l => Assert.True(l.TrimEnd().Length <= 120, $"wider than 120 columns: '{l}'"));
         Assert.Equal(6, lines.Length);
     }
 

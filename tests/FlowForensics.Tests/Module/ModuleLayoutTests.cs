@@ -59,6 +59,7 @@ public sealed class ModuleLayoutTests
         Assert.Matches(@"^Date first seen\s+Duration\s+Proto\s+Src IP Addr:Port\s+Dst IP Addr:Port\s+Flags\s+Packets\s+Bytes\s+Flows\s*$", header);
         string row = Assert.Single(lines, l => l.Contains("->", StringComparison.Ordinal));
         Assert.Matches(@"^2024-01-02 03:04:05\.678\s+00:01:30\.000\s+TCP\s+10\.0\.0\.1:51234 -> 192\.168\.7\.20:443\s+\S+\s+12\s+3456\s+1\s*$", row);
+        Assert.True(header.TrimEnd().Length <= 120 && row.TrimEnd().Length <= 120, $"the view is wider than 120 columns:\n{header}\n{row}");
     }
 
     [Fact]
