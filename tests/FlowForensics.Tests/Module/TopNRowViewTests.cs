@@ -15,9 +15,9 @@ public sealed class TopNRowViewTests
         string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property SrcAddr -Distinct DstAddr, DstPort -Top 3");
         Assert.False(s.HadErrors, string.Join("; ", s.Errors));
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        string header = Assert.Single(lines, l => l.Contains("Date first seen", StringComparison.Ordinal));
-        Assert.Matches(@"^Rank\s+Date first seen\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+Distinct\s+Key\s*$", header);
-        var rows = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*[123]\s+\d{4}-")).ToList();
+        string header = Assert.Single(lines, l => l.StartsWith("Rank", StringComparison.Ordinal));
+        Assert.Matches(@"^Rank\s+Key\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+Distinct\b", header);
+        var rows = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*[123]\s+\d+\.\d+\.\d+\.\d+\s")).ToList();
         Assert.Equal(3, rows.Count);
 
         // The counts in the table are the rows' own.
@@ -28,13 +28,29 @@ public sealed class TopNRowViewTests
     }
 
     [Fact]
-    public void Rows_without_Distinct_keep_the_nfdump_columns()
+    public void Rows_without_Distinct_keep_the_nfdump_columns_with_the_key_first()
     {
         using PsSession s = PsSession.WithModule(width: 160);
         string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property SrcAddr -Top 3");
         Assert.False(s.HadErrors, string.Join("; ", s.Errors));
         string header = Assert.Single(text.Split('\n'), l => l.Contains("Date first seen", StringComparison.Ordinal));
-        Assert.Matches(@"^Rank\s+Date first seen\s+Duration\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+pps\s+bps\s+bpp\s+Key\s*$", header);
+        Assert.Matches(@"^Rank\s+Key\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+pps\s+bps\s+bpp\s+Date first seen\s+Duration\s*$", header);
         Assert.DoesNotContain("Distinct", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void At_120_columns_the_key_and_the_counters_stay_and_a_conversation_is_whole()
+    {
+        using PsSession s = PsSession.WithModule(width: 120);
+        string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property Conversation -OrderBy Bytes -Top 3");
+        Assert.False(s.HadErrors, string.Join("; ", s.Errors));
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^Rank\s+Key\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+pps\s+bps\s+bpp\b", Assert.Single(lines, l => l.StartsWith("Rank", StringComparison.Ordinal)));
+        Assert.All(lines, l => Assert.True(l.Length <= 120, $"line wider than 120: '{l}'"));
+        var keys = s.Invoke($"Measure-FlowTopN -LiteralPath '{Sample}' -Property Conversation -OrderBy Bytes -Top 3 | ForEach-Object Key");
+        Assert.Equal(3, keys.Count);
+        Assert.Contains(keys, k => k.ToString().Length <= 43);
+        foreach (var key in keys.Select(k => k.ToString()).Where(k => k.Length <= 43))
+            Assert.Contains(lines, l => l.Contains(key, StringComparison.Ordinal));
     }
 }
