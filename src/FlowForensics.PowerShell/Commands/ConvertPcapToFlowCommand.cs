@@ -252,33 +252,45 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
         }
     }
 
-    private void ReadFiles(FlowMeter meter)
+    private void ReadFiles(FlowMeter meter) =>
+        ReadCaptureFiles("Converting captures to flows",
+            (source, tick) => meter.Read(source, CancelToken, tick),
+            () => $"{meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows",
+            () => meter.Table.Counters.FlowsExported,
+            ended => $"{ended:N0} flows ended while reading; {meter.Table.ActiveFlows:N0} still active.");
+
+    /// <summary>
+    /// Every capture file, in the order of its first packet, through <paramref name="read"/> (the meter, or the export
+    /// decoder), each flow emitted as it comes; progress reports bytes of the total with <paramref name="status"/>, a bad
+    /// file is a non-terminating error naming it, and the others are still read.
+    /// </summary>
+    private void ReadCaptureFiles(string activity, Func<ICaptureSource, Action, IEnumerable<FlowRecord>> read,
+        Func<string> status, Func<long> produced, Func<long, string> fileSummary)
     {
-        var progress = new ThrottledProgress(this, 1, "Converting captures to flows");
+        var progress = new ThrottledProgress(this, 1, activity);
         var ordered = OrderByFirstPacket(_files);
         long total = 0;
-        foreach (var (file, _, length) in ordered) total += length;
+        foreach (var (_, _, length) in ordered) total += length;
         long doneBefore = 0;
 
         foreach (var (file, _, length) in ordered)
         {
             ThrowIfStopping();
             WriteVerbose($"Reading {file}");
-            long flowsBefore = meter.Table.Counters.FlowsExported;
+            long before = produced();
             ICaptureSource? source = null;
             try
             {
                 source = CaptureFileReader.Open(file);
                 var open = source;
                 string name = System.IO.Path.GetFileName(file);
-                void Tick() => progress.Report($"{name}: {meter.Table.Counters.Packets:N0} packets, {meter.Table.Counters.FlowsExported:N0} flows", doneBefore + open.Position, total);
-                foreach (var flow in meter.Read(source, CancelToken, Tick))
+                void Tick() => progress.Report($"{name}: {status()}", doneBefore + open.Position, total);
+                foreach (var flow in read(source, Tick))
                     Emit(flow);
             }
             catch (FlowDataException ex)
             {
-                WriteError(new ErrorRecord(ex, ex.Offset == 0 ? ErrorIds.CaptureUnsupported : ErrorIds.CaptureCorrupt,
-                    ex.Offset == 0 ? ErrorCategory.InvalidData : ErrorCategory.InvalidData, file)
+                WriteError(new ErrorRecord(ex, ex.Offset == 0 ? ErrorIds.CaptureUnsupported : ErrorIds.CaptureCorrupt, ErrorCategory.InvalidData, file)
                 { ErrorDetails = new ErrorDetails(ex.Message) });
             }
             catch (IOException ex)
@@ -295,7 +307,7 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
             }
             ThrowIfStopping();
             doneBefore += length;
-            WriteVerbose($"{file}: {meter.Table.Counters.FlowsExported - flowsBefore:N0} flows ended while reading; {meter.Table.ActiveFlows:N0} still active.");
+            WriteVerbose($"{file}: {fileSummary(produced() - before)}");
         }
 
         progress.Complete();
@@ -322,48 +334,11 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
         bool done = false;
         try
         {
-            var progress = new ThrottledProgress(this, 1, "Decoding export datagrams in captures");
-            var ordered = OrderByFirstPacket(_files);
-            long total = 0;
-            foreach (var (_, _, length) in ordered) total += length;
-            long doneBefore = 0;
-            foreach (var (file, _, length) in ordered)
-            {
-                ThrowIfStopping();
-                WriteVerbose($"Reading {file}");
-                long recordsBefore = decoder.Counters.Records;
-                ICaptureSource? source = null;
-                try
-                {
-                    source = CaptureFileReader.Open(file);
-                    var open = source;
-                    string name = System.IO.Path.GetFileName(file);
-                    void Tick() => progress.Report($"{name}: {reader.Counters.ExportDatagrams:N0} datagrams, {decoder.Counters.Records:N0} records", doneBefore + open.Position, total);
-                    foreach (var flow in reader.Read(source, CancelToken, Tick))
-                        Emit(ScaleBySampling ? FlowSampling.Scaled(flow) : flow);
-                }
-                catch (FlowDataException ex)
-                {
-                    WriteError(new ErrorRecord(ex, ex.Offset == 0 ? ErrorIds.CaptureUnsupported : ErrorIds.CaptureCorrupt, ErrorCategory.InvalidData, file)
-                    { ErrorDetails = new ErrorDetails(ex.Message) });
-                }
-                catch (IOException ex)
-                {
-                    WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
-                }
-                catch (UnauthorizedAccessException ex)
-                {
-                    WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.PermissionDenied, file));
-                }
-                finally
-                {
-                    source?.Dispose();
-                }
-                ThrowIfStopping();
-                doneBefore += length;
-                WriteVerbose($"{file}: {decoder.Counters.Records - recordsBefore:N0} records.");
-            }
-            progress.Complete();
+            ReadCaptureFiles("Decoding export datagrams in captures",
+                (source, tick) => ScaleBySampling ? reader.Read(source, CancelToken, tick).Select(FlowSampling.Scaled) : reader.Read(source, CancelToken, tick),
+                () => $"{reader.Counters.ExportDatagrams:N0} datagrams, {decoder.Counters.Records:N0} records",
+                () => decoder.Counters.Records,
+                records => $"{records:N0} records.");
             CompleteOutput();
             done = true;
         }

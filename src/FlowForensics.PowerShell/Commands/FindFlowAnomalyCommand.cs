@@ -105,10 +105,7 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
         }
     }
 
-    protected override void AddFlow(FlowRecord flow)
-    {
-        if (!Exclusion.Excludes(flow)) _detector!.Add(flow);
-    }
+    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
 
     protected override void EndAnalysis()
     {

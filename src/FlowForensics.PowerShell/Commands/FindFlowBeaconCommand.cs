@@ -44,17 +44,16 @@ public sealed class FindFlowBeaconCommand : HuntCmdlet
             MinimumConnections = MinimumConnections,
             ByHostPair = ByHostPair.IsPresent,
             InternalNetwork = ParseNetworks(InternalNetwork, nameof(InternalNetwork), Analysis.Hunting.AddressSet.Private),
-            Exclusion = Exclusion,
         });
     }
 
-    protected override void AddFlow(FlowRecord flow) => _detector!.Add(flow);
+    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
 
     protected override void EndAnalysis()
     {
         var detector = _detector!;
         var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount:N0} flows ({detector.ExcludedCount:N0} excluded), {detector.ConnectionCount:N0} connections in {detector.GroupCount:N0} groups: {findings.Count} beacon(s) at or above {MinimumScore}.");
+        WriteVerbose($"{detector.FlowCount + ExcludedFlows:N0} flows ({ExcludedFlows:N0} excluded), {detector.ConnectionCount:N0} connections in {detector.GroupCount:N0} groups: {findings.Count} beacon(s) at or above {MinimumScore}.");
         if (detector.SingletonsEvicted > 0)
             WriteVerbose($"{detector.SingletonsEvicted:N0} one-connection groups were dropped to stay within {detector.Options.MaxGroups:N0} groups.");
         if (detector.GroupsDropped > 0)

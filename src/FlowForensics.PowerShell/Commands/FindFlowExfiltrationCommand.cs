@@ -52,7 +52,6 @@ public sealed class FindFlowExfiltrationCommand : HuntCmdlet
         var options = new ExfiltrationOptions
         {
             InternalNetwork = ParseNetworks(InternalNetwork, nameof(InternalNetwork), AddressSet.Private),
-            Exclusion = Exclusion,
             LargeFlowBytes = LargeFlowBytes,
             HostBytes = HostBytes,
             UnusualPortBytes = UnusualPortBytes,
@@ -75,13 +74,13 @@ public sealed class FindFlowExfiltrationCommand : HuntCmdlet
         _detector = new ExfiltrationDetector(options);
     }
 
-    protected override void AddFlow(FlowRecord flow) => _detector!.Add(flow);
+    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
 
     protected override void EndAnalysis()
     {
         var detector = _detector!;
         var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount:N0} flows ({detector.ExcludedCount:N0} excluded), {detector.HostCount:N0} inside hosts: {findings.Count} finding(s).");
+        WriteVerbose($"{detector.FlowCount + ExcludedFlows:N0} flows ({ExcludedFlows:N0} excluded), {detector.HostCount:N0} inside hosts: {findings.Count} finding(s).");
         if (detector.HostsDropped > 0)
             WriteWarning($"{detector.HostsDropped:N0} flows were not analysed: the bound of inside hosts was reached.");
         foreach (var finding in findings)

@@ -96,10 +96,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
         }
     }
 
-    protected override void AddFlow(FlowRecord flow)
-    {
-        if (!Exclusion.Excludes(flow)) _detector!.Add(flow);
-    }
+    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
 
     protected override void EndAnalysis()
     {

@@ -75,10 +75,7 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
         }
     }
 
-    protected override void AddFlow(FlowRecord flow)
-    {
-        if (!Exclusion.Excludes(flow)) _builder!.Add(flow);
-    }
+    protected override void AddHuntFlow(FlowRecord flow) => _builder!.Add(flow);
 
     protected override void EndAnalysis()
     {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Analysis.Hunting;
+using FlowForensics.Flows;
 
 namespace FlowForensics.PowerShell.Infrastructure;
 
@@ -17,6 +18,23 @@ public abstract class HuntCmdlet : FlowAnalysisCmdlet
 
     /// <summary>-Exclude, parsed in BeginProcessing.</summary>
     protected FlowExclusion Exclusion { get; private set; } = FlowExclusion.None;
+
+    /// <summary>Flows -Exclude left out so far.</summary>
+    protected long ExcludedFlows { get; private set; }
+
+    /// <summary>-Exclude is applied here, once for every hunt; the others reach <see cref="AddHuntFlow"/>.</summary>
+    protected sealed override void AddFlow(FlowRecord flow)
+    {
+        if (Exclusion.Excludes(flow))
+        {
+            ExcludedFlows++;
+            return;
+        }
+        AddHuntFlow(flow);
+    }
+
+    /// <summary>One selected flow that -Exclude does not allowlist.</summary>
+    protected abstract void AddHuntFlow(FlowRecord flow);
 
     protected override void BeginProcessing()
     {
