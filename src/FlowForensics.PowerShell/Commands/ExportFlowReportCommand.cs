@@ -104,15 +104,7 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
             _declined = true;
             return;
         }
-        CompiledFilter? filter = FlowFilterArgument.Compile(this, Filter);
-        try
-        {
-            _selection = new FlowSelection(filter, Start, End);
-        }
-        catch (ArgumentException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.TimeWindowInvalid, ErrorCategory.InvalidArgument, $"{Start:o} .. {End:o}"));
-        }
+        _selection = FlowFilterArgument.CreateSelection(this, Filter, Start, End);
         _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title });
         foreach (var (name, value) in MyInvocation.BoundParameters)
         {

@@ -87,15 +87,7 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
     protected override void BeginProcessing()
     {
         BeginAnalysis();
-        CompiledFilter? filter = FlowFilterArgument.Compile(this, Filter);
-        try
-        {
-            Selection = new FlowSelection(filter, Start, End);
-        }
-        catch (ArgumentException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.TimeWindowInvalid, ErrorCategory.InvalidArgument, $"{Start:o} .. {End:o}"));
-        }
+        Selection = FlowFilterArgument.CreateSelection(this, Filter, Start, End);
     }
 
     protected override void ProcessRecord()

@@ -28,6 +28,24 @@ internal static class FlowFilterArgument
         }
     }
 
+    /// <summary>
+    /// -Filter, -Start and -End as one <see cref="FlowSelection"/>: the filter compiled once, the window on the flow's
+    /// start; a syntax error or an end before the start is a terminating error (FilterSyntax, TimeWindowInvalid).
+    /// </summary>
+    public static FlowSelection CreateSelection(Cmdlet cmdlet, string? filterText, DateTime? start, DateTime? end)
+    {
+        CompiledFilter? filter = Compile(cmdlet, filterText);
+        try
+        {
+            return new FlowSelection(filter, start, end);
+        }
+        catch (ArgumentException e)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(e, ErrorIds.TimeWindowInvalid, ErrorCategory.InvalidArgument, $"{start:o} .. {end:o}"));
+            return FlowSelection.All;
+        }
+    }
+
     /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the caret in the message.</summary>
     public static ErrorRecord ToErrorRecord(FilterSyntaxException e)
     {
