@@ -52,20 +52,27 @@ public sealed class TopNFileTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
+    // Single fields are read file by file on several threads and merged; several fields and conversations are split by
+    // key over threads that each read every file (partitions). Without -Distinct, records go into the table in batches.
     [Theory]
-    [InlineData("SrcAddr", false, 1)]
-    [InlineData("SrcAddr", false, 3)]
-    [InlineData("Conversation", true, 2)]
-    [InlineData("SrcAddr,DstAddr", true, 4)]
-    [InlineData("Address", false, 8)]
-    public void ParallelFilesGiveTheRowsOfReadingThemInOrder(string property, bool bidirectional, int parallelism)
+    [InlineData("SrcAddr", false, 1, true)]
+    [InlineData("SrcAddr", false, 3, true)]
+    [InlineData("SrcAddr", false, 3, false)]
+    [InlineData("Conversation", true, 2, true)]
+    [InlineData("Conversation", true, 2, false)]
+    [InlineData("Conversation", false, 3, false)]
+    [InlineData("SrcAddr,DstAddr", true, 4, true)]
+    [InlineData("SrcAddr,DstPort", false, 2, false)]
+    [InlineData("Address", false, 8, true)]
+    [InlineData("Port", false, 2, false)]
+    public void ParallelFilesGiveTheRowsOfReadingThemInOrder(string property, bool bidirectional, int parallelism, bool distinct)
     {
         var options = new TopNOptions(TopNOptions.ParseProperties(property.Split(',')))
         {
             Top = 0,
             Order = TopNOrder.Bytes,
             Bidirectional = bidirectional,
-            Distinct = [TopNDistinctField.DstPort, TopNDistinctField.SrcAddr],
+            Distinct = distinct ? [TopNDistinctField.DstPort, TopNDistinctField.SrcAddr] : [],
         };
         var selection = new FlowSelection(FlowForensics.Query.FlowFilter.Compile("not dst port 50003"));
         var sequential = new TopNAggregator(options);
@@ -80,13 +87,15 @@ public sealed class TopNFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void ADamagedFileIsReportedAndItsFlowsBeforeTheDamageCount(int parallelism)
+    [InlineData("DstPort", 1)]
+    [InlineData("DstPort", 3)]
+    [InlineData("Conversation", 2)]
+    [InlineData("SrcAddr,DstAddr", 3)]
+    public void ADamagedFileIsReportedAndItsFlowsBeforeTheDamageCount(string property, int parallelism)
     {
         byte[] bytes = File.ReadAllBytes(_files[2]);
         File.WriteAllBytes(_files[2], bytes[..(bytes.Length * 2 / 3)]);
-        var options = new TopNOptions(TopNOptions.ParseProperties(["DstPort"])) { Top = 0 };
+        var options = new TopNOptions(TopNOptions.ParseProperties(property.Split(','))) { Top = 0 };
         var errors = new List<FlowDataException>();
         var parallel = new TopNAggregator(options);
         parallel.AddFiles(_files, FlowSelection.All, parallelism, errors.Add);
@@ -103,12 +112,13 @@ public sealed class TopNFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ReportsProgressInBytesRead(int parallelism)
+    [InlineData("SrcAddr", 1)]
+    [InlineData("SrcAddr", 2)]
+    [InlineData("Conversation", 2)]
+    public void ReportsProgressInBytesRead(string property, int parallelism)
     {
         var reports = new List<long>();
-        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])));
+        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties([property])));
         aggregator.AddFiles(_files, FlowSelection.All, parallelism, onProgress: reports.Add);
         Assert.NotEmpty(reports);
         Assert.Equal(_files.Sum(f => new FileInfo(f).Length), reports[^1]);
@@ -116,14 +126,30 @@ public sealed class TopNFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void StopsWhenCancelled(int parallelism)
+    [InlineData("SrcAddr", 1)]
+    [InlineData("SrcAddr", 2)]
+    [InlineData("Conversation", 2)]
+    public void StopsWhenCancelled(string property, int parallelism)
     {
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])));
+        var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties([property])));
         Assert.ThrowsAny<OperationCanceledException>(() => aggregator.AddFiles(_files, FlowSelection.All, parallelism, cancel: cancel.Token));
+    }
+
+    [Fact]
+    public void RecordsAddedAfterAPartitionedReadGoToTheirKeysPartition()
+    {
+        // The table stays split after AddFiles; records added one by one afterwards must find their keys there.
+        var options = new TopNOptions(TopNOptions.ParseProperties(["Conversation"])) { Top = 0, Order = TopNOrder.Flows };
+        var split = new TopNAggregator(options);
+        split.AddFiles(_files.Take(4).ToList(), FlowSelection.All, 3);
+        split.AddRange(new FlowFileSet(_files.Skip(4)).ReadFlows());
+        var whole = new TopNAggregator(options);
+        whole.AddRange(new FlowFileSet([_dir]).ReadFlows());
+
+        Assert.Equal(whole.KeyCount, split.KeyCount);
+        Assert.Equal(Describe(whole.GetRows()), Describe(split.GetRows()));
     }
 
     private static List<string> Describe(IReadOnlyList<TopNRow> rows) =>

@@ -77,10 +77,15 @@ public sealed class TopNAggregator
     private void SizeForExpectedRecords()
     {
         _sizingPoint = -1;
-        long keys = _table.KeyCount;
-        if (keys * 2 < RecordCount || _expectedRecords <= RecordCount) return;
-        long estimate = Math.Min(keys * _expectedRecords / RecordCount + 1024, keys * MaxKeysAhead);
-        _table.EnsureCapacity((int)Math.Min(estimate, Array.MaxLength / 4));
+        if (KeysAhead(_table.KeyCount, RecordCount, _expectedRecords) is int keys) _table.EnsureCapacity(keys);
+    }
+
+    /// <summary>The keys to make room for, having seen <paramref name="keys"/> in <paramref name="records"/> of <paramref name="expected"/>; null to let the table grow.</summary>
+    private static int? KeysAhead(long keys, long records, long expected)
+    {
+        if (keys * 2 < records || expected <= records) return null;
+        long estimate = Math.Min(keys * expected / records + 1024, keys * MaxKeysAhead);
+        return (int)Math.Min(estimate, Array.MaxLength / 4);
     }
 
     /// <summary>The records the files' statistics announce, or 0 when a file has none (1.6 files, files cut short).</summary>
@@ -169,6 +174,8 @@ public sealed class TopNAggregator
         int count = files.Count;
         if (count == 0) return 0;
         if (selection.IsAll) ExpectRecords(AnnouncedRecords(files));   // with a filter or window, how many pass is unknown
+        if (parallelism > 1 && KeysMayBeMany && _table.TrySplit(parallelism))
+            return AddFilesPartitioned(files, selection, parallelism, onFileError, onProgress, cancel);
         if (parallelism == 1 || count == 1) return AddFilesInOrder(files, selection, onFileError, onProgress, cancel);
         var results = new FileResult?[count];
         int next = -1;
@@ -241,6 +248,92 @@ public sealed class TopNAggregator
     /// One file after another, straight into this table (no partial tables, no merge). <see cref="Add"/> keeps no
     /// record, so the files are decoded into one reused record (no allocation per flow).
     /// </summary>
+    /// <summary>
+    /// Keys of several fields, and conversations, can come at up to one per record (millions): merging partial tables
+    /// of such keys would cost as much as building them, so <see cref="AddFiles"/> splits the table by key instead.
+    /// Single fields (hosts, ports, protocols) have few keys, and per-file partial tables merge at almost no cost.
+    /// </summary>
+    private bool KeysMayBeMany => Options.Properties.Count > 1 || Options.Properties[0].Kind == TopNPropertyKind.Conversation;
+
+    /// <summary>
+    /// <see cref="AddFiles"/> for keys that may be many: the table is split into <paramref name="partitions"/> partitions
+    /// by key hash, and each thread reads every file and adds only its partition's keys. Decoding is repeated on each
+    /// thread (cheap next to inserting millions of keys); nothing is merged. Each key lives in one partition, whose
+    /// thread sees the records in file order, so the rows are those of reading the files in order. The calling thread
+    /// takes partition 0, counts the totals and reports errors and progress; the other threads must see the same records,
+    /// or the files changed while being read, which is an error.
+    /// </summary>
+    private long AddFilesPartitioned(IReadOnlyList<string> files, FlowSelection selection, int partitions,
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var helpers = new Task<long>[partitions - 1];
+        for (int p = 1; p < partitions; p++)
+        {
+            int partition = p;
+            helpers[p - 1] = Task.Factory.StartNew(
+                () => FlowFileStream.ForEachTransient(files, selection, PartitionAdder(partition, counts: false), static _ => { }, null, stop.Token),
+                stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        long accepted;
+        try
+        {
+            accepted = FlowFileStream.ForEachTransient(files, selection, PartitionAdder(0, counts: true), onFileError, onProgress, stop.Token);
+        }
+        catch
+        {
+            stop.Cancel();
+            try
+            {
+                Task.WaitAll(helpers);
+            }
+            catch (AggregateException)
+            {
+                // the first failure is the one reported
+            }
+            throw;
+        }
+        try
+        {
+            Task.WaitAll(helpers);
+        }
+        catch (AggregateException e)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerException!);
+        }
+        foreach (var helper in helpers)
+        {
+            if (helper.Result != accepted)
+                throw new FlowDataException(files[0], 0,
+                    $"the files changed while they were read: one pass accepted {accepted:N0} records, another {helper.Result:N0}.");
+        }
+        _sizingPoint = -1;
+        return accepted;
+    }
+
+    /// <summary>What one partition's thread does with each record (sizing its own partition ahead, as Add does the table).</summary>
+    private Action<FlowRecord> PartitionAdder(int partition, bool counts)
+    {
+        int partitions = _table.Partitions;
+        long seen = 0;
+        long sizingPoint = _sizingPoint > 0 ? _sizingPoint : -1;
+        long expected = _expectedRecords;
+        return flow =>
+        {
+            if (counts)
+            {
+                RecordCount++;
+                TotalFlows += flow.Flows > 0 ? flow.Flows : 1;
+                TotalPackets += flow.Packets + flow.OutPackets;
+                TotalBytes += flow.Bytes + flow.OutBytes;
+            }
+            _table.AddToPartition(flow, partition);
+            // The partition's keys times the partitions estimate all keys, as Add's sizing sees them.
+            if (++seen == sizingPoint && KeysAhead((long)_table.PartitionKeyCount(partition) * partitions, seen, expected) is int keys)
+                _table.EnsurePartitionCapacity(partition, keys / partitions + 1024);
+        };
+    }
+
     private long AddFilesInOrder(IReadOnlyList<string> files, FlowSelection selection, Action<FlowDataException>? onFileError,
         Action<long>? onProgress, CancellationToken cancel) =>
         FlowFileStream.ForEachTransient(files, selection, Add, onFileError, onProgress, cancel);
@@ -256,7 +349,8 @@ public sealed class TopNAggregator
         {
             length = new FileInfo(path).Length;
             using var reader = NfcapdFileReader.Open(path);
-            if (selection.IsAll && reader.Info.HasStatistics) partial.ExpectRecords((long)Math.Min(reader.Info.Flows, (ulong)int.MaxValue));
+            // No sizing ahead: per-file tables are for keys that are few (see KeysMayBeMany), and one file's first
+            // records are too few to tell.
             // Add keeps no record: decode into one reused record (no allocation per flow).
             if (selection.IsAll)
                 reader.ReadFlowsInto(new FlowRecord(), partial.Add, cancel);
@@ -284,10 +378,8 @@ public sealed class TopNAggregator
         if (_sizingPoint > 0 && RecordCount >= _sizingPoint)
         {
             // Size from the first partial tables' keys, as Add does from the first records.
-            long keys = _table.KeyCount + other._table.KeyCount;
             _sizingPoint = -1;
-            if (keys * 2 >= RecordCount && _expectedRecords > RecordCount)
-                _table.EnsureCapacity((int)Math.Min(Math.Min(keys * _expectedRecords / RecordCount + 1024, keys * MaxKeysAhead), Array.MaxLength / 4));
+            if (KeysAhead(_table.KeyCount + other._table.KeyCount, RecordCount, _expectedRecords) is int keys) _table.EnsureCapacity(keys);
         }
         _table.MergeFrom(other._table);
     }
