@@ -25,8 +25,6 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
     /// <summary>The type name rows carry with -Distinct, which selects the table view that shows the counts.</summary>
     public const string DistinctRowTypeName = "FlowForensics.Analysis.TopN.TopNRow#Distinct";
 
-    private static readonly int ReadParallelism = Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
-
     private TopNAggregator? _aggregator;
 
     /// <summary>The key: one property (nfdump -s) or several (nfdump -A). SrcAddr, DstAddr, Address, SrcNet/N, DstNet/N, Net/N, SrcPort, DstPort, Port, Protocol, SrcAs, DstAs, As, InputInterface, OutputInterface, Interface, SrcTos, DstTos, Tos, SrcVlan, DstVlan, Vlan, Conversation; nfdump's names (srcip, dstport, proto, record ...) work too.</summary>
@@ -105,7 +103,7 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
         }
     }
 
-    /// <summary>Files are read several at a time by the engine and merged in file order; errors and progress come back on this thread.</summary>
+    /// <summary>The engine reads the files on several threads (see TopNAggregator.AddFiles); errors and progress come back on this thread.</summary>
     protected override long ReadFiles(IReadOnlyList<string> files, Action<FlowDataException> onFileError, Action<long> onProgress) =>
-        _aggregator!.AddFiles(files, Selection, ReadParallelism, onFileError, onProgress, CancelToken);
+        _aggregator!.AddFiles(files, Selection, TopNAggregator.DefaultParallelism, onFileError, onProgress, CancelToken);
 }

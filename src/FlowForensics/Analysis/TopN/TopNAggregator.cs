@@ -156,12 +156,17 @@ public sealed class TopNAggregator
         return accepted;
     }
 
+    /// <summary>The threads <see cref="AddFiles"/> is given by Measure-FlowTopN: one per processor, at most 8.</summary>
+    public static int DefaultParallelism => Math.Clamp(Environment.ProcessorCount, 1, 8);
+
     /// <summary>
-    /// Reads nfcapd files straight into the aggregator, several at once: each file gets its own reader and partial
-    /// table on one of up to <paramref name="parallelism"/> threads, and the calling thread merges the partial tables
-    /// in file order, so the rows are those of reading the files one after another (a bidirectional key keeps the
-    /// orientation of its first record in file order). At most 2 × <paramref name="parallelism"/> files are read or
-    /// waiting to be merged at a time, which bounds the extra memory. A damaged or unreadable file is reported through
+    /// Reads nfcapd files straight into the aggregator on up to <paramref name="parallelism"/> threads, with the rows of
+    /// reading the files one after another (a bidirectional key keeps the orientation of its first record in file order).
+    /// Keys of one field (hosts, ports: few) are counted per file, each file in its own partial table on one of the
+    /// threads, and the calling thread merges the partial tables in file order; at most 2 × <paramref name="parallelism"/>
+    /// files are read or waiting to be merged at a time, which bounds the extra memory. Keys of several fields and
+    /// conversations (up to one per record) are split by key over the threads instead, each reading every file (see
+    /// <see cref="AddFilesPartitioned"/>). A damaged or unreadable file is reported through
     /// <paramref name="onFileError"/> with the flows before the damage counted; <paramref name="onFileError"/> and
     /// <paramref name="onProgress"/> (bytes of finished files) run on the calling thread. Returns the records accepted.
     /// </summary>
@@ -245,10 +250,6 @@ public sealed class TopNAggregator
     }
 
     /// <summary>
-    /// One file after another, straight into this table (no partial tables, no merge). <see cref="Add"/> keeps no
-    /// record, so the files are decoded into one reused record (no allocation per flow).
-    /// </summary>
-    /// <summary>
     /// Keys of several fields, and conversations, can come at up to one per record (millions): merging partial tables
     /// of such keys would cost as much as building them, so <see cref="AddFiles"/> splits the table by key instead.
     /// Single fields (hosts, ports, protocols) have few keys, and per-file partial tables merge at almost no cost.
@@ -304,8 +305,8 @@ public sealed class TopNAggregator
         foreach (var helper in helpers)
         {
             if (helper.Result != accepted)
-                throw new FlowDataException(files[0], 0,
-                    $"the files changed while they were read: one pass accepted {accepted:N0} records, another {helper.Result:N0}.");
+                throw new FlowDataException(files[^1], 0,
+                    $"the {files.Count} files read at once changed while they were read (from {files[0]}): one pass accepted {accepted:N0} records, another {helper.Result:N0}.");
         }
         _sizingPoint = -1;
         return accepted;
@@ -334,6 +335,10 @@ public sealed class TopNAggregator
         };
     }
 
+    /// <summary>
+    /// One file after another, straight into this table (no partial tables, no merge). <see cref="Add"/> keeps no
+    /// record, so the files are decoded into one reused record (no allocation per flow).
+    /// </summary>
     private long AddFilesInOrder(IReadOnlyList<string> files, FlowSelection selection, Action<FlowDataException>? onFileError,
         Action<long>? onProgress, CancellationToken cancel) =>
         FlowFileStream.ForEachTransient(files, selection, Add, onFileError, onProgress, cancel);
