@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 
 namespace FlowForensics.Flows;
@@ -190,6 +191,9 @@ public sealed class FlowRecord
     /// Puts every field back to what <c>new FlowRecord()</c> holds, so a reader can decode the next record into the
     /// same object (see <c>NfcapdFileReader.ReadFlowsInto</c>). A test checks by reflection that no field is missed.
     /// </summary>
+    // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
+    // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Reset()
     {
         _src = _dst = _nextHop = _bgpNextHop = _exporter = _tunnelSrc = _tunnelDst = default;

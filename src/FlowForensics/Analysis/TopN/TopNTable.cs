@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FlowForensics.Analysis.Statistics;
 using FlowForensics.Flows;
 
@@ -133,6 +134,9 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     /// <summary>The partition of a hash: its bits above the lowest (which <see cref="TopNHashTable{TKey}.Hash"/> sets).</summary>
     private int PartitionOf(uint hash) => _partitions.Length == 1 ? 0 : (int)((hash >> 1) % (uint)_partitions.Length);
 
+    // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
+    // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(FlowRecord flow)
     {
         TKey key = _source.First(flow, out bool reversed);
@@ -144,6 +148,7 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         Accumulate(_partitions[PartitionOf(hash)], key, hash, flow, false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddToPartition(FlowRecord flow, int partition)
     {
         TKey key = _source.First(flow, out bool reversed);
@@ -155,6 +160,7 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         if (PartitionOf(hash) == partition) Accumulate(_partitions[partition], key, hash, flow, false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate(Partition partition, in TKey key, uint hash, FlowRecord flow, bool reversed)
     {
         if (_distinct.Length != 0)
@@ -178,6 +184,7 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         if (++partition.Staged == BatchSize) Flush(partition);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Flush(Partition partition)
     {
         var table = partition.Table;

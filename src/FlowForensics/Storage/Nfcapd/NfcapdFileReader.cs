@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
@@ -367,6 +368,9 @@ public sealed class NfcapdFileReader : IDisposable
     /// Decodes one data block, handing each flow to <paramref name="onFlow"/>: a fresh record each, or
     /// <paramref name="reuse"/> reset and refilled when it is given.
     /// </summary>
+    // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
+    // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Problem? ReadDataBlock(long offset, FlowRecord? reuse, Action<FlowRecord> onFlow, out long next)
     {
         next = offset;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Text;
 using FlowForensics.Flows;
@@ -21,6 +22,9 @@ internal enum RecordOutcome : byte
 internal static class V3RecordReader
 {
     /// <summary>Decodes a V3 flow record into <paramref name="f"/>, which must be fresh or <see cref="FlowRecord.Reset"/>.</summary>
+    // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
+    // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static RecordOutcome Decode(ReadOnlySpan<byte> record, NfcapdTables tables, FlowRecord f, out string? problem)
     {
         problem = null;
