@@ -52,8 +52,8 @@ public sealed class TopNFileTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    // Single fields are read file by file on several threads and merged; several fields and conversations are split by
-    // key over threads that each read every file (partitions). Without -Distinct, records go into the table in batches.
+    // With more than one thread the keys are split by hash over threads that each read every file (partitions).
+    // Without -Distinct, records go into the table in batches.
     [Theory]
     [InlineData("SrcAddr", false, 1, true)]
     [InlineData("SrcAddr", false, 3, true)]

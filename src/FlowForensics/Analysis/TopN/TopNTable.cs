@@ -41,7 +41,10 @@ internal interface ITopNTable
     /// <summary>The keys in <paramref name="partition"/>.</summary>
     int PartitionKeyCount(int partition);
 
-    /// <summary>Spreads the keys over <paramref name="partitions"/> partitions by their hash; only while the table is empty.</summary>
+    /// <summary>
+    /// Spreads the keys over <paramref name="partitions"/> partitions by their hash: true when the table is split so
+    /// already, or is empty and now is; false when it holds keys in another split.
+    /// </summary>
     bool TrySplit(int partitions);
 
     /// <summary>Makes room for <paramref name="keys"/> keys at once (instead of growing by doubling), spread over the partitions.</summary>
@@ -51,9 +54,6 @@ internal interface ITopNTable
     void EnsurePartitionCapacity(int partition, int keys);
 
     List<TopNRow> BuildRows(TopNOrder order, int top, long totalFlows, long totalPackets, long totalBytes);
-
-    /// <summary>Adds another table of the same key type, as if its records had been added after this table's.</summary>
-    void MergeFrom(ITopNTable other);
 }
 
 internal sealed class TopNTable<TKey, TSource> : ITopNTable
@@ -116,8 +116,8 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     public bool TrySplit(int partitions)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
-        if (KeyCount != 0) return false;
         if (partitions == _partitions.Length) return true;
+        if (KeyCount != 0) return false;
         _partitions = new Partition[partitions];
         for (int i = 0; i < partitions; i++) _partitions[i] = new Partition();
         return true;
@@ -219,48 +219,6 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         acc.Flows += flows;
         acc.Packets += packets;
         acc.Bytes += bytes;
-    }
-
-    public void MergeFrom(ITopNTable other)
-    {
-        var from = (TopNTable<TKey, TSource>)other;
-        foreach (var p in _partitions) Flushed(p);
-        foreach (var theirPartition in from._partitions)
-        {
-            foreach (ref var entry in Flushed(theirPartition).Table.Entries)
-            {
-                var theirs = entry.Value;
-                uint hash = TopNHashTable<TKey>.Hash(entry.Key);
-                var mine = _partitions[PartitionOf(hash)];
-                ref var acc = ref mine.Table.GetOrAdd(entry.Key, hash, out bool exists);
-                if (!exists)
-                {
-                    acc.FirstTicks = theirs.FirstTicks;
-                    acc.LastTicks = theirs.LastTicks;
-                    acc.Reversed = theirs.Reversed;   // a new key takes the orientation of its first record, as in Add
-                }
-                else
-                {
-                    if (theirs.FirstTicks < acc.FirstTicks) acc.FirstTicks = theirs.FirstTicks;
-                    if (theirs.LastTicks > acc.LastTicks) acc.LastTicks = theirs.LastTicks;
-                }
-                acc.Flows += theirs.Flows;
-                acc.Packets += theirs.Packets;
-                acc.Bytes += theirs.Bytes;
-                if (theirs.DistinctSlot == 0) continue;
-                var counters = theirPartition.DistinctCounters[theirs.DistinctSlot - 1];
-                if (acc.DistinctSlot == 0)
-                {
-                    mine.DistinctCounters.Add(counters);   // the other table is discarded after a merge: take its counters over
-                    acc.DistinctSlot = mine.DistinctCounters.Count;
-                }
-                else
-                {
-                    var ours = mine.DistinctCounters[acc.DistinctSlot - 1];
-                    for (int i = 0; i < ours.Length; i++) ours[i].Merge(counters[i]);
-                }
-            }
-        }
     }
 
     private void AddDistinct(Partition partition, ref TopNAccumulator acc, FlowRecord flow)
