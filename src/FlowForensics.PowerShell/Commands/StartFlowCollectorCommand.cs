@@ -28,6 +28,8 @@ public sealed class FlowCollectorSummary
     public string MalformedByExporter { get; init; } = string.Empty;
     /// <summary>Records dropped because the queue to the pipeline thread was full.</summary>
     public long QueueDrops { get; init; }
+    /// <summary>Datagrams received but dropped because the decode thread did not keep up (its backlog was full).</summary>
+    public long BacklogDrops { get; init; }
     /// <summary>Datagrams dropped because their source is not in -AllowedExporter.</summary>
     public long RejectedDatagrams { get; init; }
     /// <summary>Records received but not output because -Count was reached first.</summary>
@@ -181,6 +183,8 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         WarnNewFaults(status);
         if (status.QueueDrops > 0)
             WriteWarning($"{status.QueueDrops:N0} records were dropped because the pipeline did not keep up with the network.");
+        if (status.BacklogDrops > 0)
+            WriteWarning($"{status.BacklogDrops:N0} datagrams were dropped because decoding did not keep up with the network.");
         var reasons = new StringBuilder();
         foreach (var (reason, n) in status.MalformedByReason)
             reasons.Append(reasons.Length == 0 ? "" : "; ").Append(reason).Append('=').Append(n);
@@ -197,6 +201,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
             MalformedByReason = reasons.ToString(),
             MalformedByExporter = ExportFault.Join(status.MalformedByExporter),
             QueueDrops = status.QueueDrops,
+            BacklogDrops = status.BacklogDrops,
             RejectedDatagrams = status.RejectedDatagrams,
             RecordsBeyondCount = beyondCount,
             FileCount = files.Length,
@@ -209,7 +214,8 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 
     private void WriteStatus(FlowCollectorStatus s) =>
         WriteVerbose($"{s.Records:N0} records from {s.Datagrams:N0} datagrams of {s.Exporters:N0} exporters; {s.Templates:N0} templates; "
-            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.RejectedDatagrams:N0} rejected (not allowed)."
+            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.BacklogDrops:N0} datagrams dropped (decoding behind), "
+            + $"{s.RejectedDatagrams:N0} rejected (not allowed)."
             + (s.Malformed > 0 ? " Malformed by exporter: " + ExportFault.Join(s.MalformedByExporter) + "." : ""));
 
     /// <summary>A warning the first time an exporter sends a malformed datagram for a reason (counts go on in the summary).</summary>

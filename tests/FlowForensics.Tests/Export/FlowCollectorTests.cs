@@ -161,6 +161,71 @@ public sealed class FlowCollectorTests
         Assert.Throws<SocketException>(second.Start);
     }
 
+    /// <summary>A collector whose decode thread waits on <paramref name="gate"/> before each batch.</summary>
+    private static FlowCollector StartStalled(ManualResetEventSlim gate, int backlog)
+    {
+        var c = new FlowCollector(new FlowCollectorOptions { Port = 0, ListenAddress = IPAddress.Loopback, DatagramBacklog = backlog }, new ExportDecoder())
+        {
+            DecodeGate = gate,
+        };
+        c.Start();
+        return c;
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException(what);
+            Thread.Sleep(10);
+        }
+    }
+
+    [Fact]
+    public void While_decoding_is_stalled_datagrams_beyond_the_backlog_are_dropped_and_counted()
+    {
+        var datagrams = Payloads("akvorado/nfv5.pcap", "graylog/netflow5.pcap");
+        Assert.True(datagrams.Count > 2, $"{datagrams.Count} datagrams");
+        using var gate = new ManualResetEventSlim(false);
+        using var c = StartStalled(gate, backlog: 2);
+        Send(c.LocalEndPoint!.Port, datagrams);
+        // The decode thread releases nothing while it waits: the first 2 wait in the backlog, the rest are dropped.
+        WaitFor(() => c.Status().BacklogDrops + c.Backlog == datagrams.Count, "the datagrams were not all received");
+        Assert.Equal(2, c.Backlog);
+        gate.Set();
+        c.Stop();
+        var s = c.Status();
+        Assert.Equal(datagrams.Count, s.Datagrams + s.BacklogDrops);
+        Assert.Equal(2, s.Datagrams);
+        Assert.Equal(0, s.Backlog);
+        var kept = datagrams.Take((int)s.Datagrams).ToList();
+        Assert.Equal(DirectKeys(kept), Drain(c));
+    }
+
+    [Fact]
+    public void Stop_decodes_every_datagram_already_received()
+    {
+        var datagrams = Payloads("akvorado/nfv5.pcap");
+        using var gate = new ManualResetEventSlim(false);
+        using var c = StartStalled(gate, backlog: FlowCollectorOptions.DefaultDatagramBacklog);
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitFor(() => c.Backlog == datagrams.Count, "the datagrams were not all received");
+        Assert.Equal(0, c.Status().Datagrams);
+        var stop = new Thread(c.Stop);
+        stop.Start();
+        WaitFor(() => !c.IsListening, "Stop did not begin");
+        Thread.Sleep(300); // the receive thread has seen _stopping and left (it polls every 100 ms)
+        Assert.True(stop.IsAlive, "Stop returned while datagrams were still waiting");
+        gate.Set();
+        Assert.True(stop.Join(TimeSpan.FromSeconds(30)), "Stop did not return");
+        var s = c.Status();
+        Assert.Equal(datagrams.Count, s.Datagrams);
+        Assert.Equal(0, s.BacklogDrops);
+        Assert.Equal(0, s.Backlog);
+        Assert.Equal(DirectKeys(datagrams), Drain(c));
+    }
+
     [Fact]
     public void Stop_returns_promptly_while_nothing_arrives()
     {
