@@ -143,11 +143,11 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
                     ThrowTerminatingError(new ErrorRecord(fault, ErrorIds.CollectorBindFailed, ErrorCategory.ReadError, endPoint));
                 int wait = 200;
                 if (Duration is { } l2) wait = (int)Math.Clamp((l2 - clock.Elapsed).TotalMilliseconds, 1, 200);
-                if (_collector.TryTake(out var record, wait, CancelToken))
+                if (TakeRecord(out var record, wait, CancelToken))
                 {
                     Emit(record, toPipeline: true);
                     // Drain what is already queued without waiting.
-                    while ((Count == 0 || _outputCount < Count) && _collector.TryTake(out record, 0, CancellationToken.None))
+                    while ((Count == 0 || _outputCount < Count) && TakeRecord(out record, 0, CancellationToken.None))
                         Emit(record, toPipeline: true);
                 }
                 if (clock.Elapsed >= nextFaultCheck)
@@ -168,7 +168,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
             _collector.Stop();
             // Whatever was received goes to the files (and the pipeline, unless it was stopped) so nothing is lost.
             stopped |= CancelToken.IsCancellationRequested;
-            while (_collector.TryTake(out var record, 0, CancellationToken.None))
+            while (TakeRecord(out var record, 0, CancellationToken.None))
             {
                 if (Count > 0 && _outputCount >= Count) { beyondCount++; continue; }
                 Emit(record, toPipeline: !stopped);
@@ -298,6 +298,15 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         _output = OpenFlowFileOutput("Write received flows to nfcapd files", out bool declined);
         return !declined;
     }
+
+    /// <summary>
+    /// The next record. Written only to files (no -PassThru), each record is done with before the next is taken, so it is
+    /// borrowed and the collector decodes into it again (no allocation per flow); otherwise the record is the caller's.
+    /// </summary>
+    private bool TakeRecord(out FlowRecord record, int timeoutMilliseconds, CancellationToken cancel) =>
+        _output is not null && !PassThru
+            ? _collector!.TryTakeBorrowed(out record, timeoutMilliseconds, cancel)
+            : _collector!.TryTake(out record, timeoutMilliseconds, cancel);
 
     private void Emit(FlowRecord flow, bool toPipeline)
     {

@@ -12,7 +12,7 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// <summary>
 /// Collector load, side by side (<c>dotnet run -c Release -- sidebyside collector [seconds-per-step] [rates...]</c>):
 /// NetFlow v5 datagrams (30 distinct flows each) are sent at a paced rate to our <see cref="FlowCollector"/> (records
-/// written to an nfcapd file by a consumer thread, as Start-FlowCollector -OutputDirectory does) and to nfcapd 1.7.1,
+/// borrowed and written to an nfcapd file by a consumer thread, as Start-FlowCollector -OutputDirectory does) and to nfcapd 1.7.1,
 /// both on loopback with the same 4 MB socket receive buffer, in the same run. The sender is a separate process
 /// (<c>sidebyside collector-send</c>, so neither collector's pauses pause it) with two threads, one per collector, each
 /// sending the same datagram sequence on the same schedule (bursts at most 1 ms apart, no busy wait). After each step
@@ -79,7 +79,7 @@ internal static class CollectorLoad
             {
                 using var writer = NfcapdFileWriter.Create(ourFile, NfcapdCompression.None);
                 while (!stop.IsCancellationRequested || collector.Queued > 0)
-                    if (collector.TryTake(out var r, 50, CancellationToken.None)) { writer.Accept(r); written++; }
+                    if (collector.TryTakeBorrowed(out var r, 50, CancellationToken.None)) { writer.Accept(r); written++; }
                 writer.Complete();
             }) { IsBackground = true };
             consumer.Start();
