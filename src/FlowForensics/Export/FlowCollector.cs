@@ -81,7 +81,7 @@ public sealed class FlowCollector : IDisposable
     /// <summary>Empty looks, a millisecond apart, before the decode thread sleeps until the receive thread wakes it.</summary>
     private const int IdlePolls = 100;
     /// <summary>Records the decode thread keeps for reuse at most; more coming back are left to the garbage collector.</summary>
-    private const int MaxSpares = 8192;
+    private const int MaxSpares = 65_536;
 
     private readonly FlowCollectorOptions _options;
     // The record queue: a ring of QueueCapacity references allocated once, one producer (the decode thread) and one

@@ -29,7 +29,7 @@ internal static class CollectorLoad
     {
         double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2;
         int[] rates = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray()
-            : [200_000, 400_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_600_000, 2_000_000];
+            : [200_000, 400_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_600_000, 2_000_000, 2_400_000, 3_200_000, 4_000_000];
         Console.WriteLine($"{Environment.ProcessorCount} cores; {seconds:0.#} s per step; NetFlow v5, {FlowsPerDatagram} flows per datagram; "
             + $"SO_RCVBUF {SocketBufferBytes:N0} asked by both (net.core.rmem_max {Sysctl("net/core/rmem_max")}); load average {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("rate (flows/s) | sent | send rate reached (ours / nfcapd) | ours received | ours lost (kernel, backlog, queue) | nfcapd received | nfcapd lost (kernel)");
