@@ -68,6 +68,8 @@ public sealed record FlowCollectorStatus(
 /// <see cref="FlowCollectorStatus.BacklogDrops"/>; when the consumer falls behind, records are dropped and counted in
 /// <see cref="FlowCollectorStatus.QueueDrops"/>; never silently. The decoder (its templates) belongs to the decode thread
 /// between <see cref="Start"/> and <see cref="Stop"/>; <see cref="Stop"/> decodes every datagram already received.
+/// A consumer that is done with each record before it takes the next takes them with <see cref="TryTakeBorrowed"/>:
+/// the records come back and are decoded into again, so none is allocated per flow once the collector is warm.
 /// </summary>
 public sealed class FlowCollector : IDisposable
 {
