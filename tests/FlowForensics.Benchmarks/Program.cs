@@ -17,6 +17,10 @@ public static class Program
             return SideBySide.TopNComparison.Run(SideBySide.TopNComparison.ParseOptions(args[2..]));
         if (args.Length > 3 && args[0] == "sidebyside" && args[1] == "topn-engine")
             return SideBySide.TopNComparison.EngineOnly(args[2], args[3]);
+        if (args.Length > 1 && args[0] == "sidebyside" && args[1] == "collector-cpu")
+            return SideBySide.CollectorLoad.CpuMain(args[2..]);
+        if (args.Length > 5 && args[0] == "sidebyside" && args[1] == "collector-send")
+            return SideBySide.CollectorLoad.SendMain(args[2..]);
         if (args.Length > 1 && args[0] == "sidebyside" && args[1] == "collector")
             return SideBySide.CollectorLoad.Run(args[2..]);
         if (args.Length > 2 && args[0] == "sidebyside" && args[1] == "baseline")

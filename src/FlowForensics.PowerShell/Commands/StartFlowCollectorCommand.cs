@@ -28,6 +28,8 @@ public sealed class FlowCollectorSummary
     public string MalformedByExporter { get; init; } = string.Empty;
     /// <summary>Records dropped because the queue to the pipeline thread was full.</summary>
     public long QueueDrops { get; init; }
+    /// <summary>Datagrams received but dropped because the decode thread did not keep up (its backlog was full).</summary>
+    public long BacklogDrops { get; init; }
     /// <summary>Datagrams dropped because their source is not in -AllowedExporter.</summary>
     public long RejectedDatagrams { get; init; }
     /// <summary>Records received but not output because -Count was reached first.</summary>
@@ -141,11 +143,11 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
                     ThrowTerminatingError(new ErrorRecord(fault, ErrorIds.CollectorBindFailed, ErrorCategory.ReadError, endPoint));
                 int wait = 200;
                 if (Duration is { } l2) wait = (int)Math.Clamp((l2 - clock.Elapsed).TotalMilliseconds, 1, 200);
-                if (_collector.TryTake(out var record, wait, CancelToken))
+                if (TakeRecord(out var record, wait, CancelToken))
                 {
                     Emit(record, toPipeline: true);
                     // Drain what is already queued without waiting.
-                    while ((Count == 0 || _outputCount < Count) && _collector.TryTake(out record, 0, CancellationToken.None))
+                    while ((Count == 0 || _outputCount < Count) && TakeRecord(out record, 0, CancellationToken.None))
                         Emit(record, toPipeline: true);
                 }
                 if (clock.Elapsed >= nextFaultCheck)
@@ -166,7 +168,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
             _collector.Stop();
             // Whatever was received goes to the files (and the pipeline, unless it was stopped) so nothing is lost.
             stopped |= CancelToken.IsCancellationRequested;
-            while (_collector.TryTake(out var record, 0, CancellationToken.None))
+            while (TakeRecord(out var record, 0, CancellationToken.None))
             {
                 if (Count > 0 && _outputCount >= Count) { beyondCount++; continue; }
                 Emit(record, toPipeline: !stopped);
@@ -181,6 +183,8 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         WarnNewFaults(status);
         if (status.QueueDrops > 0)
             WriteWarning($"{status.QueueDrops:N0} records were dropped because the pipeline did not keep up with the network.");
+        if (status.BacklogDrops > 0)
+            WriteWarning($"{status.BacklogDrops:N0} datagrams were dropped because decoding did not keep up with the network.");
         var reasons = new StringBuilder();
         foreach (var (reason, n) in status.MalformedByReason)
             reasons.Append(reasons.Length == 0 ? "" : "; ").Append(reason).Append('=').Append(n);
@@ -197,6 +201,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
             MalformedByReason = reasons.ToString(),
             MalformedByExporter = ExportFault.Join(status.MalformedByExporter),
             QueueDrops = status.QueueDrops,
+            BacklogDrops = status.BacklogDrops,
             RejectedDatagrams = status.RejectedDatagrams,
             RecordsBeyondCount = beyondCount,
             FileCount = files.Length,
@@ -209,7 +214,8 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 
     private void WriteStatus(FlowCollectorStatus s) =>
         WriteVerbose($"{s.Records:N0} records from {s.Datagrams:N0} datagrams of {s.Exporters:N0} exporters; {s.Templates:N0} templates; "
-            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.RejectedDatagrams:N0} rejected (not allowed)."
+            + $"{s.Malformed:N0} malformed, {s.QueueDrops:N0} dropped (queue full), {s.BacklogDrops:N0} datagrams dropped (decoding behind), "
+            + $"{s.RejectedDatagrams:N0} rejected (not allowed)."
             + (s.Malformed > 0 ? " Malformed by exporter: " + ExportFault.Join(s.MalformedByExporter) + "." : ""));
 
     /// <summary>A warning the first time an exporter sends a malformed datagram for a reason (counts go on in the summary).</summary>
@@ -292,6 +298,15 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         _output = OpenFlowFileOutput("Write received flows to nfcapd files", out bool declined);
         return !declined;
     }
+
+    /// <summary>
+    /// The next record. Written only to files (no -PassThru), each record is done with before the next is taken, so it is
+    /// borrowed and the collector decodes into it again (no allocation per flow); otherwise the record is the caller's.
+    /// </summary>
+    private bool TakeRecord(out FlowRecord record, int timeoutMilliseconds, CancellationToken cancel) =>
+        _output is not null && !PassThru
+            ? _collector!.TryTakeBorrowed(out record, timeoutMilliseconds, cancel)
+            : _collector!.TryTake(out record, timeoutMilliseconds, cancel);
 
     private void Emit(FlowRecord flow, bool toPipeline)
     {

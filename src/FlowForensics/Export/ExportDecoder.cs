@@ -33,6 +33,24 @@ public sealed class ExportDecoder
 
     public ExportDecoderLimits Limits { get; }
 
+    private Func<FlowRecord> _newRecord = static () => new FlowRecord();
+
+    /// <summary>
+    /// Where each decoded flow record comes from: a new record by default; <see cref="FlowCollector"/> gives records it
+    /// reuses. It must return a record in the state <c>new FlowRecord()</c> leaves it (see <c>FlowRecord.Reset</c>).
+    /// </summary>
+    internal Func<FlowRecord> NewRecord
+    {
+        get => _newRecord;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _newRecord = value;
+            _templates.NewRecord = value;
+            _sflow.NewRecord = value;
+        }
+    }
+
     /// <summary>Test hook: called once per decoded options data record, in order with the flow records.</summary>
     internal Action? OptionsRecordObserved { set => _templates.OptionsRecordObserved = value; }
 
@@ -106,7 +124,7 @@ public sealed class ExportDecoder
         switch (version)
         {
             case 5:
-                return NetFlowV5Decoder.Decode(datagram, exporter, receivedUtc, output, Counters);
+                return NetFlowV5Decoder.Decode(datagram, exporter, receivedUtc, output, Counters, _newRecord);
             case 9:
             case 10:
             {

@@ -161,6 +161,128 @@ public sealed class FlowCollectorTests
         Assert.Throws<SocketException>(second.Start);
     }
 
+    /// <summary>A collector whose decode thread waits on <paramref name="gate"/> before each batch.</summary>
+    private static FlowCollector StartStalled(ManualResetEventSlim gate, int backlog)
+    {
+        var c = new FlowCollector(new FlowCollectorOptions { Port = 0, ListenAddress = IPAddress.Loopback, DatagramBacklog = backlog }, new ExportDecoder())
+        {
+            DecodeGate = gate,
+        };
+        c.Start();
+        return c;
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException(what);
+            Thread.Sleep(10);
+        }
+    }
+
+    [Fact]
+    public void While_decoding_is_stalled_datagrams_beyond_the_backlog_are_dropped_and_counted()
+    {
+        var datagrams = Payloads("akvorado/nfv5.pcap", "graylog/netflow5.pcap");
+        Assert.True(datagrams.Count > 2, $"{datagrams.Count} datagrams");
+        using var gate = new ManualResetEventSlim(false);
+        using var c = StartStalled(gate, backlog: 2);
+        Send(c.LocalEndPoint!.Port, datagrams);
+        // The decode thread releases nothing while it waits: the first 2 wait in the backlog, the rest are dropped.
+        WaitFor(() => c.Status().BacklogDrops + c.Backlog == datagrams.Count, "the datagrams were not all received");
+        Assert.Equal(2, c.Backlog);
+        gate.Set();
+        c.Stop();
+        var s = c.Status();
+        Assert.Equal(datagrams.Count, s.Datagrams + s.BacklogDrops);
+        Assert.Equal(2, s.Datagrams);
+        Assert.Equal(0, s.Backlog);
+        var kept = datagrams.Take((int)s.Datagrams).ToList();
+        Assert.Equal(DirectKeys(kept), Drain(c));
+    }
+
+    [Fact]
+    public void Stop_decodes_every_datagram_already_received()
+    {
+        var datagrams = Payloads("akvorado/nfv5.pcap");
+        using var gate = new ManualResetEventSlim(false);
+        using var c = StartStalled(gate, backlog: FlowCollectorOptions.DefaultDatagramBacklog);
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitFor(() => c.Backlog == datagrams.Count, "the datagrams were not all received");
+        Assert.Equal(0, c.Status().Datagrams);
+        var stop = new Thread(c.Stop);
+        stop.Start();
+        WaitFor(() => !c.IsListening, "Stop did not begin");
+        Thread.Sleep(300); // the receive thread has seen _stopping and left (it polls every 100 ms)
+        Assert.True(stop.IsAlive, "Stop returned while datagrams were still waiting");
+        gate.Set();
+        Assert.True(stop.Join(TimeSpan.FromSeconds(30)), "Stop did not return");
+        var s = c.Status();
+        Assert.Equal(datagrams.Count, s.Datagrams);
+        Assert.Equal(0, s.BacklogDrops);
+        Assert.Equal(0, s.Backlog);
+        Assert.Equal(DirectKeys(datagrams), Drain(c));
+    }
+
+    /// <summary>Every field of a record except the receive time and the cached IPAddress objects, as text.</summary>
+    private static string Fields(FlowRecord r)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var field in typeof(FlowRecord).GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
+        {
+            if (field.FieldType == typeof(IPAddress) || field.Name.Contains("Received", StringComparison.Ordinal)) continue;
+            object? v = field.GetValue(r);
+            sb.Append(field.Name).Append('=').Append(v is uint[] a ? string.Join(",", a) : v).Append(';');
+        }
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void Borrowed_records_are_decoded_into_again_and_equal_the_decoders_records_field_for_field()
+    {
+        // v9 with templates, v5, IPFIX, sFlow and v9 again: a record reused across protocols must not keep a field.
+        var datagrams = Payloads("akvorado/data+templates.pcap", "akvorado/nfv5.pcap", "pmacct/100-IPFIXv10-CISCO/traffic-00.pcap",
+            "akvorado/data-sflow-raw-ipv4.pcap", "akvorado/mpls.pcap", "graylog/nprobe-netflow9.pcap");
+        // Sent from 127.0.0.2 and only that address allowed, so no other test's late datagram to a reused port gets in.
+        var source = IPAddress.Parse("127.0.0.2");
+        var exporter = FlowAddress.FromIPAddress(source);
+        var decoder = new ExportDecoder();
+        using var c = new FlowCollector(new FlowCollectorOptions { Port = 0, ListenAddress = IPAddress.Loopback, AllowedExporters = [source] }, new ExportDecoder());
+        c.Start();
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        sender.Bind(new IPEndPoint(source, 0));
+        var objects = new HashSet<FlowRecord>(ReferenceEqualityComparer.Instance);
+        int total = 0, most = 0;
+        for (int i = 0; i < datagrams.Count; i++)
+        {
+            // One datagram at a time, taken whole before the next is sent: the next is decoded into returned records.
+            sender.SendTo(datagrams[i], c.LocalEndPoint!);
+            // Decoded, and every record decoded is queued (the decode thread queues them after it leaves the status lock).
+            WaitFor(() => c.Status() is var st && st.Datagrams == i + 1 && st.Records == total + c.Queued, $"datagram {i} was not decoded");
+            var got = new List<string>();
+            DateTime? received = null;
+            while (c.TryTakeBorrowed(out var r, 0, CancellationToken.None))
+            {
+                got.Add(Fields(r));
+                received ??= r.Received;
+                objects.Add(r);
+            }
+            // The same datagram decoded directly, at the time the collector received it (sFlow records start then).
+            var records = new List<FlowRecord>();
+            decoder.Decode(datagrams[i], exporter, received ?? DateTime.UtcNow, records);
+            var expected = records.Select(Fields).ToList();
+            Assert.Equal(expected.Count, got.Count);
+            for (int k = 0; k < expected.Count; k++) Assert.True(expected[k] == got[k], $"datagram {i} record {k}:\n{expected[k]}\n{got[k]}");
+            total += got.Count;
+            most = Math.Max(most, got.Count);
+        }
+        c.Stop();
+        Assert.True(total > 100, $"{total} records");
+        Assert.True(objects.Count <= most + 1, $"{objects.Count} record objects for {total} records: they were not reused");
+    }
+
     [Fact]
     public void Stop_returns_promptly_while_nothing_arrives()
     {

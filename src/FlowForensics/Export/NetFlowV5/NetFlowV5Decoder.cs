@@ -10,7 +10,8 @@ internal static class NetFlowV5Decoder
     public const int RecordLength = 48;
     public const int MaxRecords = 30;
 
-    public static ExportDecodeStatus Decode(ReadOnlySpan<byte> datagram, FlowAddress exporter, DateTime receivedUtc, List<FlowRecord> output, ExportCounters counters)
+    public static ExportDecodeStatus Decode(ReadOnlySpan<byte> datagram, FlowAddress exporter, DateTime receivedUtc, List<FlowRecord> output, ExportCounters counters,
+        Func<FlowRecord>? newRecord = null)
     {
         var r = new WireReader(datagram);
         if (datagram.Length < HeaderLength) return ExportDecodeStatus.TooShort;
@@ -32,33 +33,32 @@ internal static class NetFlowV5Decoder
         for (int i = 0; i < count; i++)
         {
             if (!r.TrySlice(RecordLength, out var rec)) return ExportDecodeStatus.Truncated;
-            var f = new FlowRecord
-            {
-                Src = FlowAddress.FromIPv4(rec[..4]),
-                Dst = FlowAddress.FromIPv4(rec.Slice(4, 4)),
-                NextHopAddress = FlowAddress.FromIPv4(rec.Slice(8, 4)),
-                InputInterface = Be16(rec, 12),
-                OutputInterface = Be16(rec, 14),
-                Packets = Be32(rec, 16),
-                Bytes = Be32(rec, 20),
-                SrcPort = Be16(rec, 32),
-                DstPort = Be16(rec, 34),
-                TcpFlags = (TcpFlags)rec[37],
-                Protocol = rec[38],
-                SrcTos = rec[39],
-                SrcAs = Be16(rec, 40),
-                DstAs = Be16(rec, 42),
-                SrcMask = rec[44],
-                DstMask = rec[45],
-                Start = export.AddMilliseconds(-(int)(uptime - Be32(rec, 24))),
-                End = export.AddMilliseconds(-(int)(uptime - Be32(rec, 28))),
-                Received = receivedUtc,
-                ExporterAddress = exporter,
-                EngineType = engineType,
-                EngineId = engineId,
-                ExportVersion = 5,
-                SamplingInterval = interval,
-            };
+            // A record as new FlowRecord() leaves it (maybe a reused one), so only the fields v5 has are set.
+            var f = newRecord?.Invoke() ?? new FlowRecord();
+            f.Src = FlowAddress.FromIPv4(rec[..4]);
+            f.Dst = FlowAddress.FromIPv4(rec.Slice(4, 4));
+            f.NextHopAddress = FlowAddress.FromIPv4(rec.Slice(8, 4));
+            f.InputInterface = Be16(rec, 12);
+            f.OutputInterface = Be16(rec, 14);
+            f.Packets = Be32(rec, 16);
+            f.Bytes = Be32(rec, 20);
+            f.SrcPort = Be16(rec, 32);
+            f.DstPort = Be16(rec, 34);
+            f.TcpFlags = (TcpFlags)rec[37];
+            f.Protocol = rec[38];
+            f.SrcTos = rec[39];
+            f.SrcAs = Be16(rec, 40);
+            f.DstAs = Be16(rec, 42);
+            f.SrcMask = rec[44];
+            f.DstMask = rec[45];
+            f.Start = export.AddMilliseconds(-(int)(uptime - Be32(rec, 24)));
+            f.End = export.AddMilliseconds(-(int)(uptime - Be32(rec, 28)));
+            f.Received = receivedUtc;
+            f.ExporterAddress = exporter;
+            f.EngineType = engineType;
+            f.EngineId = engineId;
+            f.ExportVersion = 5;
+            f.SamplingInterval = interval;
             output.Add(f);
             counters.Records++;
         }

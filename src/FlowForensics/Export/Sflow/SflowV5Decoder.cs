@@ -27,6 +27,9 @@ internal sealed class SflowV5Decoder
 
     public SflowV5Decoder(ExportCounters counters) => _counters = counters;
 
+    /// <summary>Where each flow record comes from (see <see cref="ExportDecoder.NewRecord"/>).</summary>
+    public Func<FlowRecord> NewRecord { get; set; } = static () => new FlowRecord();
+
     public ExportDecodeStatus Decode(ReadOnlySpan<byte> datagram, FlowAddress exporter, DateTime receivedUtc, List<FlowRecord> output)
     {
         var r = new WireReader(datagram);
@@ -77,18 +80,16 @@ internal sealed class SflowV5Decoder
         }
         if (!r.TryReadUInt32BigEndian(out records) || records > MaxRecordsPerSample) return false;
 
-        var f = new FlowRecord
-        {
-            Packets = 1,
-            Start = receivedUtc,
-            End = receivedUtc,
-            Received = receivedUtc,
-            ExporterAddress = exporter,
-            ExportVersion = ExportVersionSflow5,
-            SamplingInterval = rate,
-            InputInterface = input,
-            OutputInterface = output_,
-        };
+        var f = NewRecord();
+        f.Packets = 1;
+        f.Start = receivedUtc;
+        f.End = receivedUtc;
+        f.Received = receivedUtc;
+        f.ExporterAddress = exporter;
+        f.ExportVersion = ExportVersionSflow5;
+        f.SamplingInterval = rate;
+        f.InputInterface = input;
+        f.OutputInterface = output_;
         bool hasFlow = false;
         for (uint i = 0; i < records; i++)
         {

@@ -20,6 +20,9 @@ internal sealed class TemplateSetDecoder
     /// <summary>Test hook: called once per options data record, in datagram order, so a test can interleave them with flow records.</summary>
     internal Action? OptionsRecordObserved { get; set; }
 
+    /// <summary>Where each flow record comes from (see <see cref="ExportDecoder.NewRecord"/>).</summary>
+    public Func<FlowRecord> NewRecord { get; set; } = static () => new FlowRecord();
+
     public TemplateSetDecoder(ExportDecoderLimits limits, ExportCounters counters)
     {
         _limits = limits;
@@ -230,7 +233,7 @@ internal sealed class TemplateSetDecoder
             }
             else
             {
-                var record = new FlowRecord();
+                var record = NewRecord();
                 if (!ReadDataRecord(ref r, template, msg, state, record))
                     return start == 0 ? ExportDecodeStatus.Truncated : ExportDecodeStatus.Decoded;
                 output.Add(record);
