@@ -4,7 +4,7 @@ using FlowForensics.Flows;
 
 namespace FlowForensics.Analysis.TopN;
 
-/// <summary>Per-key figures, updated in place in the dictionary.</summary>
+/// <summary>Per-key figures, updated in place in the key table.</summary>
 internal struct TopNAccumulator
 {
     public long Flows;
@@ -134,30 +134,27 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     /// <summary>The partition of a hash: its bits above the lowest (which <see cref="TopNHashTable{TKey}.Hash"/> sets).</summary>
     private int PartitionOf(uint hash) => _partitions.Length == 1 ? 0 : (int)((hash >> 1) % (uint)_partitions.Length);
 
+    public void Add(FlowRecord flow) => AddKeys(flow, -1);
+
+    public void AddToPartition(FlowRecord flow, int partition) => AddKeys(flow, partition);
+
     // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
     // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
+    /// <summary>Adds the record's key(s): all of them (<paramref name="only"/> below 0), or those in partition <paramref name="only"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(FlowRecord flow)
+    private void AddKeys(FlowRecord flow, int only)
     {
         TKey key = _source.First(flow, out bool reversed);
-        uint hash = TopNHashTable<TKey>.Hash(key);
-        Accumulate(_partitions[PartitionOf(hash)], key, hash, flow, reversed);
-        if (!_source.BothEnds) return;
-        key = _source.Second(flow);
-        hash = TopNHashTable<TKey>.Hash(key);
-        Accumulate(_partitions[PartitionOf(hash)], key, hash, flow, false);
+        AddKey(key, flow, reversed, only);
+        if (_source.BothEnds) AddKey(_source.Second(flow), flow, false, only);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void AddToPartition(FlowRecord flow, int partition)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddKey(in TKey key, FlowRecord flow, bool reversed, int only)
     {
-        TKey key = _source.First(flow, out bool reversed);
         uint hash = TopNHashTable<TKey>.Hash(key);
-        if (PartitionOf(hash) == partition) Accumulate(_partitions[partition], key, hash, flow, reversed);
-        if (!_source.BothEnds) return;
-        key = _source.Second(flow);
-        hash = TopNHashTable<TKey>.Hash(key);
-        if (PartitionOf(hash) == partition) Accumulate(_partitions[partition], key, hash, flow, false);
+        int partition = PartitionOf(hash);
+        if (only < 0 || partition == only) Accumulate(_partitions[partition], key, hash, flow, reversed);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
