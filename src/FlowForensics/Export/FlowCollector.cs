@@ -88,6 +88,11 @@ public sealed class FlowCollector : IDisposable
     private const int DecodeBatch = 8;
     /// <summary>Empty looks, a millisecond apart, before the decode thread sleeps until the receive thread wakes it.</summary>
     private const int IdlePolls = 100;
+    /// <summary>
+    /// Socket receive buffer (as the kernel reports it) from which the receive thread naps a millisecond after emptying it
+    /// instead of waiting in poll for the next datagram: 1 ms of datagrams at several million flows/s is a few hundred KB.
+    /// </summary>
+    private const int NapBufferBytes = 2 * 1024 * 1024;
     /// <summary>Records the decode thread keeps for reuse at most; more coming back are left to the garbage collector.</summary>
     private const int MaxSpares = 65_536;
 
@@ -335,6 +340,11 @@ public sealed class FlowCollector : IDisposable
     private bool ReceiveBatches(DatagramBatchReceiver batches)
     {
         var backlog = _backlog;
+        // With a large socket buffer, a receive that emptied it is followed by a millisecond's nap, so each call takes a
+        // batch (waiting in poll woke the thread for almost every datagram: poll was the thread's largest cost); after
+        // IdlePolls empty looks, or with a small buffer, it waits in poll.
+        bool nap = _socket!.ReceiveBufferSize >= NapBufferBytes;
+        int idle = IdlePolls;
         var lastName = new byte[128];
         int lastNameLength = -1;
         FlowAddress exporter = default;
@@ -347,9 +357,15 @@ public sealed class FlowCollector : IDisposable
             if (n < 0) return _stopping;
             if (n == 0)
             {
-                batches.Wait(PollMilliseconds * 1000);
+                if (nap && idle < IdlePolls)
+                {
+                    idle++;
+                    Thread.Sleep(1);
+                }
+                else batches.Wait(PollMilliseconds * 1000);
                 continue;
             }
+            idle = 0;
             var received = DateTime.UtcNow;
             bool published = false;
             for (int i = 0; i < n; i++)
@@ -378,6 +394,7 @@ public sealed class FlowCollector : IDisposable
                 published = true;
             }
             if (published && !_received.IsSet) _received.Set();
+            if (nap && n < DatagramBatchReceiver.Batch) Thread.Sleep(1);
         }
         return true;
     }
