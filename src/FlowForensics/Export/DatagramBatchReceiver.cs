@@ -65,12 +65,10 @@ internal sealed class DatagramBatchReceiver
 
     /// <summary>
     /// Receives what is waiting, up to <see cref="Batch"/> datagrams, without blocking: the count (0 when nothing was
-    /// waiting or the call was interrupted), or -1 with <paramref name="error"/> set when the call failed otherwise
-    /// (<c>recvmmsg</c> missing counts as a failure, error 0).
+    /// waiting or the call was interrupted), or -1 when the call failed otherwise (or <c>recvmmsg</c> is missing).
     /// </summary>
-    internal int Receive(out int error)
+    internal int Receive()
     {
-        error = 0;
         int n;
         try
         {
@@ -81,8 +79,7 @@ internal sealed class DatagramBatchReceiver
             return -1;
         }
         if (n >= 0) return n;
-        error = Marshal.GetLastPInvokeError();
-        return error is EAgain or EIntr ? 0 : -1;
+        return Marshal.GetLastPInvokeError() is EAgain or EIntr ? 0 : -1;
     }
 
     /// <summary>Bytes of one <c>struct mmsghdr</c> as laid out here (64 on LP64 Linux; a test checks it).</summary>

@@ -159,6 +159,7 @@ public sealed class FlowCollector : IDisposable
     public IPEndPoint? LocalEndPoint { get; private set; }
 
     /// <summary>True while the receive thread receives many datagrams per call (Linux <c>recvmmsg</c>); false when it receives one per call.</summary>
+    /// <remarks>Set by the receive thread; a test reads it.</remarks>
     internal bool ReceivesInBatches
     {
         get => _receivesInBatches;
@@ -355,7 +356,7 @@ public sealed class FlowCollector : IDisposable
         ReceivesInBatches = true;
         while (!_stopping)
         {
-            int n = batches.Receive(out _);
+            int n = batches.Receive();
             // A failed call (no recvmmsg, or a socket error) leaves the rest to the one-by-one path, which reports errors.
             if (n < 0) return _stopping;
             if (n == 0)

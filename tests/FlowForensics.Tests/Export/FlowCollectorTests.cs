@@ -383,6 +383,21 @@ public sealed class FlowCollectorTests
     }
 
     [Fact]
+    public void With_a_small_socket_buffer_every_datagram_is_still_received_in_batches()
+    {
+        // 64 KB asked: below the 2 MB from which the receive thread naps, so it waits in poll between calls.
+        var datagrams = Payloads("akvorado/nfv5.pcap", "graylog/netflow5.pcap");
+        using var c = new FlowCollector(new FlowCollectorOptions { Port = 0, ListenAddress = IPAddress.Loopback, ReceiveBufferBytes = 65_536 }, new ExportDecoder());
+        c.Start();
+        Send(c.LocalEndPoint!.Port, datagrams);
+        WaitForDatagrams(c, datagrams.Count);
+        c.Stop();
+        Assert.Equal(datagrams.Count, c.Status().Datagrams);
+        Assert.Equal(DirectKeys(datagrams), Drain(c));
+        Assert.Equal(BatchesExpected(true), c.ReceivesInBatches);
+    }
+
+    [Fact]
     public void Socket_addresses_of_either_family_are_read_as_the_kernel_writes_them()
     {
         if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
