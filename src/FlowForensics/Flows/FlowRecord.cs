@@ -191,61 +191,36 @@ public sealed class FlowRecord
     /// Puts every field back to what <c>new FlowRecord()</c> holds, so a reader can decode the next record into the
     /// same object (see <c>NfcapdFileReader.ReadFlowsInto</c>). A test checks by reflection that no field is missed.
     /// </summary>
-    /// <remarks>
-    /// The fields every source sets are written; the rest (tunnels, MACs, MPLS, latencies, ...) only when not already at
-    /// their default. A record that comes back from another thread (the collector lends records to its consumer and
-    /// decodes into them again) then has only the cache lines of the fields in use taken back from the other core:
-    /// writing every field cost the collector's decode thread about a third of its time.
-    /// </remarks>
     // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
     // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Reset()
     {
-        _src = _dst = _nextHop = _exporter = default;
+        _src = _dst = _nextHop = _bgpNextHop = _exporter = _tunnelSrc = _tunnelDst = default;
         _srcIp = _dstIp = null;
         Start = End = default;
         Received = null;
         SrcPort = DstPort = 0;
         Protocol = 0;
         TcpFlags = default;
-        Packets = Bytes = 0;
+        Packets = Bytes = OutPackets = OutBytes = 0;
         Flows = 1;
-        SrcTos = DstTos = ForwardingStatus = SrcMask = DstMask = 0;
+        SrcTos = DstTos = ForwardingStatus = BiFlowDirection = FlowEndReason = SrcMask = DstMask = 0;
         Direction = FlowDirection.Unknown;
-        SrcAs = DstAs = InputInterface = OutputInterface = 0;
+        SrcAs = DstAs = NextAs = PrevAs = InputInterface = OutputInterface = 0;
+        SrcVlan = DstVlan = 0;
+        SrcMacValue = DstMacValue = OutSrcMacValue = OutDstMacValue = 0;
+        MplsStack = null;
         ExporterId = 0;
         EngineType = EngineId = ExportVersion = 0;
         SamplingInterval = 0;
-
-        if (!_bgpNextHop.Equals(default)) _bgpNextHop = default;
-        if (!_tunnelSrc.Equals(default)) _tunnelSrc = default;
-        if (!_tunnelDst.Equals(default)) _tunnelDst = default;
-        if (OutPackets != 0) OutPackets = 0;
-        if (OutBytes != 0) OutBytes = 0;
-        if (BiFlowDirection != 0) BiFlowDirection = 0;
-        if (FlowEndReason != 0) FlowEndReason = 0;
-        if (NextAs != 0) NextAs = 0;
-        if (PrevAs != 0) PrevAs = 0;
-        if (SrcVlan != 0) SrcVlan = 0;
-        if (DstVlan != 0) DstVlan = 0;
-        if (SrcMacValue != 0) SrcMacValue = 0;
-        if (DstMacValue != 0) DstMacValue = 0;
-        if (OutSrcMacValue != 0) OutSrcMacValue = 0;
-        if (OutDstMacValue != 0) OutDstMacValue = 0;
-        if (MplsStack is not null) MplsStack = null;
-        if (TunnelProtocol != 0) TunnelProtocol = 0;
-        if (MinTtl != 0) MinTtl = 0;
-        if (MaxTtl != 0) MaxTtl = 0;
-        if (ClientLatency is not null) ClientLatency = null;
-        if (ServerLatency is not null) ServerLatency = null;
-        if (ApplicationLatency is not null) ApplicationLatency = null;
-        if (ObservationDomainId != 0) ObservationDomainId = 0;
-        if (ObservationPointId != 0) ObservationPointId = 0;
-        if (IngressVrf != 0) IngressVrf = 0;
-        if (EgressVrf != 0) EgressVrf = 0;
-        if (Label is not null) Label = null;
-        if (EnterpriseFields is not null) EnterpriseFields = null;
+        TunnelProtocol = MinTtl = MaxTtl = 0;
+        ClientLatency = ServerLatency = ApplicationLatency = null;
+        ObservationDomainId = 0;
+        ObservationPointId = 0;
+        IngressVrf = EgressVrf = 0;
+        Label = null;
+        EnterpriseFields = null;
     }
 
     /// <summary>A field-by-field copy (addresses shared, they are values).</summary>

@@ -223,7 +223,7 @@ public sealed class NfcapdReadIntoTests
     [Fact]
     public void ResetPutsBackEachFieldSetAlone()
     {
-        // Reset writes some fields only when they are not at their default: each field set alone must still be reset.
+        // Each field set alone is reset too (not only all of them at once), whatever shortcuts Reset takes.
         var fresh = new FlowRecord();
         foreach (var changed in RecordFields)
         {
