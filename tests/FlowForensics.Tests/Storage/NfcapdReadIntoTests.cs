@@ -220,6 +220,24 @@ public sealed class NfcapdReadIntoTests
         }
     }
 
+    [Fact]
+    public void ResetPutsBackEachFieldSetAlone()
+    {
+        // Each field set alone is reset too (not only all of them at once), whatever shortcuts Reset takes.
+        var fresh = new FlowRecord();
+        foreach (var changed in RecordFields)
+        {
+            var record = new FlowRecord();
+            changed.SetValue(record, NotDefault(changed.FieldType, changed.Name));
+            record.Reset();
+            foreach (var field in RecordFields)
+            {
+                object? a = field.GetValue(fresh), b = field.GetValue(record);
+                Assert.True(Equals(a, b), $"with only {changed.Name} set, Reset leaves {field.Name} = {b}, a new record has {a}");
+            }
+        }
+    }
+
     private static object NotDefault(Type type, string name)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;

@@ -32,6 +32,10 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     private readonly byte[] _encoded;
     private readonly StatRecord _stat = new();
     private readonly Dictionary<FlowAddress, ushort> _exporters = new();
+    // The exporter of the last flow and its sysid (0: none yet): flows come in runs from one exporter, so the dictionary
+    // is looked up only when the exporter changes.
+    private FlowAddress _lastExporter;
+    private ushort _lastSysId;
     private int _blockLength;
     private uint _blockRecords;
     private uint _numBlocks;
@@ -84,21 +88,40 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(flow);
         ObjectDisposedException.ThrowIf(_disposed || _completed, this);
+        var exporter = flow.ExporterAddress;
         ushort sysId = 0;
-        if (!flow.ExporterAddress.IsNone && !_exporters.TryGetValue(flow.ExporterAddress, out sysId))
+        if (_lastSysId != 0 && exporter.Equals(_lastExporter)) sysId = _lastSysId;
+        else if (!exporter.IsNone) sysId = ExporterSysId(exporter, flow.ExportVersion);
+        ulong first = NfcapdTime.ToMilliseconds(flow.Start), last = NfcapdTime.ToMilliseconds(flow.End);
+        if (_block.Length - _blockLength >= V3RecordWriter.MaxRecordSize)
         {
-            if (_exporters.Count < ushort.MaxValue)
-            {
-                sysId = (ushort)(_exporters.Count + 1);
-                _exporters.Add(flow.ExporterAddress, sysId);
-                int n = V3RecordWriter.WriteExporterInfo(flow.ExporterAddress, ExporterVersion(flow.ExportVersion), sysId, _record);
-                Append(_record.AsSpan(0, n));
-            }
+            // Room for the largest record: encoded in place (the same bytes and block boundaries as through _record).
+            _blockLength += V3RecordWriter.Write(flow, sysId, first, last, _block.AsSpan(_blockLength));
+            _blockRecords++;
         }
-        int size = V3RecordWriter.Write(flow, sysId, _record);
-        Append(_record.AsSpan(0, size));
-        _stat.Add(flow);
+        else
+        {
+            int size = V3RecordWriter.Write(flow, sysId, first, last, _record);
+            Append(_record.AsSpan(0, size));
+        }
+        _stat.Add(flow, first, last);
         FlowCount++;
+    }
+
+    /// <summary>The sysid of an exporter, writing its exporter info record before its first flow (0 beyond 65,535 exporters).</summary>
+    private ushort ExporterSysId(FlowAddress exporter, byte exportVersion)
+    {
+        if (!_exporters.TryGetValue(exporter, out ushort sysId))
+        {
+            if (_exporters.Count >= ushort.MaxValue) return 0;
+            sysId = (ushort)(_exporters.Count + 1);
+            _exporters.Add(exporter, sysId);
+            int n = V3RecordWriter.WriteExporterInfo(exporter, ExporterVersion(exportVersion), sysId, _record);
+            Append(_record.AsSpan(0, n));
+        }
+        _lastExporter = exporter;
+        _lastSysId = sysId;
+        return sysId;
     }
 
     /// <summary>Flushes the last block, writes the appendix and the final header, closes and renames the file into place.</summary>

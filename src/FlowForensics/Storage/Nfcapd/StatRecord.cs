@@ -15,7 +15,8 @@ internal sealed class StatRecord
     internal ulong SequenceFailures;
 
     /// <summary>Adds one flow as nfdump -w does (§11): bucket by protocol, in + out counters, min first / max last.</summary>
-    internal void Add(FlowRecord flow)
+    /// <remarks><paramref name="first"/> and <paramref name="last"/> are the flow's start and end in milliseconds (<see cref="NfcapdTime.ToMilliseconds"/>), computed once for the record and the stat.</remarks>
+    internal void Add(FlowRecord flow, ulong first, ulong last)
     {
         ulong flows = flow.Flows <= 0 ? 1UL : (ulong)flow.Flows;
         ulong packets = unchecked((ulong)flow.Packets + (ulong)flow.OutPackets);
@@ -28,7 +29,6 @@ internal sealed class StatRecord
             case 1 or 58: FlowsIcmp += flows; PacketsIcmp += packets; BytesIcmp += bytes; break;
             default: FlowsOther += flows; PacketsOther += packets; BytesOther += bytes; break;
         }
-        ulong first = NfcapdTime.ToMilliseconds(flow.Start), last = NfcapdTime.ToMilliseconds(flow.End);
         if (first < FirstSeen) FirstSeen = first;
         if (last > LastSeen) LastSeen = last;
     }

@@ -16,14 +16,16 @@ internal static class V3RecordWriter
     internal const int MaxLabelBytes = 256;
 
     /// <summary>Writes the record into <paramref name="d"/> (at least <see cref="MaxRecordSize"/> long) and returns its size.</summary>
-    internal static int Write(FlowRecord f, ushort exporterSysId, Span<byte> d)
+    /// <remarks><paramref name="first"/> and <paramref name="last"/> are the flow's start and end in milliseconds (<see cref="NfcapdTime.ToMilliseconds"/>).</remarks>
+    internal static int Write(FlowRecord f, ushort exporterSysId, ulong first, ulong last, Span<byte> d)
     {
+        if (d.Length < MaxRecordSize) throw new ArgumentException($"At least {MaxRecordSize} bytes.", nameof(d));
         int pos = NfcapdLayout.V3HeaderSize;
         int elements = 0;
 
         var e = Element(d, ref pos, ref elements, ExtensionElementId.GenericFlow, ExtensionElementId.GenericFlowLength);
-        U64(e, 0, NfcapdTime.ToMilliseconds(f.Start));
-        U64(e, 8, NfcapdTime.ToMilliseconds(f.End));
+        U64(e, 0, first);
+        U64(e, 8, last);
         U64(e, 16, f.Received is { } rcv ? NfcapdTime.ToMilliseconds(rcv) : 0);
         U64(e, 24, unchecked((ulong)f.Packets));
         U64(e, 32, unchecked((ulong)f.Bytes));
