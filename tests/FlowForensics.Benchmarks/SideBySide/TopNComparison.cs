@@ -17,8 +17,8 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// </code>
 /// Without --dir, a seeded generator writes --flows records into --files nfcapd files (LZ4, as nfcapd writes by default).
 /// The engine alone: <c>-- sidebyside topn-engine DIR PROPERTIES</c>, where PROPERTIES "-" only reads the files
-/// (a fresh record per flow) and "=" reads them into one reused record; environment: TOPN_PARALLELISM (files read at
-/// once; 0 = one stream through FlowFileSet), TOPN_REPEAT=N (N more in-process runs, wall and CPU seconds each on
+/// (a fresh record per flow) and "=" reads them into one reused record; environment: TOPN_PARALLELISM (threads, each
+/// with its share of the keys; 0 = one stream through FlowFileSet), TOPN_REPEAT=N (N more in-process runs, wall and CPU seconds each on
 /// stderr), TOPN_FULL_KEYS=1 (the 80-byte key instead of the compact one).
 /// </summary>
 internal static class TopNComparison

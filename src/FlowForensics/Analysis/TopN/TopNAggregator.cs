@@ -44,12 +44,17 @@ public sealed class TopNAggregator
 
     public void Add(FlowRecord flow)
     {
+        CountTotals(flow);
+        _table.Add(flow);
+        if (RecordCount == _sizingPoint) SizeForExpectedRecords();
+    }
+
+    private void CountTotals(FlowRecord flow)
+    {
         RecordCount++;
         TotalFlows += flow.Flows > 0 ? flow.Flows : 1;
         TotalPackets += flow.Packets + flow.OutPackets;
         TotalBytes += flow.Bytes + flow.OutBytes;
-        _table.Add(flow);
-        if (RecordCount == _sizingPoint) SizeForExpectedRecords();
     }
 
     // ---- sizing the table ahead ---------------------------------------------------------------
@@ -252,13 +257,7 @@ public sealed class TopNAggregator
         long expected = _expectedRecords;
         return flow =>
         {
-            if (counts)
-            {
-                RecordCount++;
-                TotalFlows += flow.Flows > 0 ? flow.Flows : 1;
-                TotalPackets += flow.Packets + flow.OutPackets;
-                TotalBytes += flow.Bytes + flow.OutBytes;
-            }
+            if (counts) CountTotals(flow);
             _table.AddToPartition(flow, partition);
             // The partition's keys times the partitions estimate all keys, as Add's sizing sees them.
             if (++seen == sizingPoint && KeysAhead((long)_table.PartitionKeyCount(partition) * partitions, seen, expected) is int keys)

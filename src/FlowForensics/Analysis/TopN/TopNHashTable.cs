@@ -20,6 +20,9 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
 
     private const int MinimumEntries = 64;
 
+    /// <summary>The most keys a table holds (its index then has 2^30 slots, the largest power of two an array allows).</summary>
+    private const int MaxKeys = 1 << 29;
+
     private ulong[] _slots;   // 0 = empty; else hash (never 0) << 32 | entry position
     private int _shift;       // the slot of a hash is its top bits: hash >> _shift
     private Entry[] _entries;
@@ -84,9 +87,10 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
 
     private ref TopNAccumulator Append(in TKey key, uint hash, int slot)
     {
-        if (_count == _entries.Length || 2L * (_count + 1) > _slots.Length)
+        // The index has at least twice the entries' room, so a full entry array is the only reason to grow.
+        if (_count == _entries.Length)
         {
-            Reserve(_count + 1);
+            Resize((int)Math.Min(2L * _entries.Length, MaxKeys));
             slot = FreeSlot(_slots, hash, _shift);
         }
         _slots[slot] = ((ulong)hash << 32) | (uint)_count;
@@ -95,21 +99,16 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
         return ref entry.Value;
     }
 
-    /// <summary>Makes room for <paramref name="keys"/> keys at once; growing by need doubles.</summary>
+    /// <summary>Makes room for <paramref name="keys"/> keys at once (at most the table's limit); growing by need doubles.</summary>
     public void EnsureCapacity(int keys)
     {
-        if (keys > _entries.Length) Resize(keys);
-    }
-
-    private void Reserve(int keys)
-    {
-        if (keys <= _entries.Length && 2L * keys <= _slots.Length) return;
-        Resize((int)Math.Min(Math.Max(keys, 2L * _entries.Length), Array.MaxLength / 2));
+        if (keys > _entries.Length) Resize(Math.Min(keys, MaxKeys));
     }
 
     private void Resize(int entries)
     {
-        if (entries > Array.MaxLength / 2) throw new InvalidOperationException($"More than {Array.MaxLength / 2:N0} distinct keys: too many for one table.");
+        if (entries > MaxKeys || entries <= _count)
+            throw new InvalidOperationException($"More than {MaxKeys:N0} distinct keys: too many for one table.");
         var bigger = HugePageArrays.Allocate<Entry>(entries);
         Entries.CopyTo(bigger);
         _entries = bigger;
