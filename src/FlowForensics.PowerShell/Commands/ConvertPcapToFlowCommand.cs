@@ -325,6 +325,13 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
             WriteVerbose($"{c.FragmentsOrphaned:N0} fragments belonged to datagrams that never completed; they were metered as they stood.");
     }
 
+    /// <summary>The decoder makes a fresh record per flow, so it is scaled in place (no copy).</summary>
+    private static FlowRecord ScaledInPlace(FlowRecord flow)
+    {
+        FlowSampling.Scale(flow);
+        return flow;
+    }
+
     /// <summary>-ExportProtocol: the export datagrams of every file through one decoder (templates carry over from file to file).</summary>
     private void DecodeExportFiles()
     {
@@ -335,7 +342,7 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
         try
         {
             ReadCaptureFiles("Decoding export datagrams in captures",
-                (source, tick) => ScaleBySampling ? reader.Read(source, CancelToken, tick).Select(FlowSampling.Scaled) : reader.Read(source, CancelToken, tick),
+                (source, tick) => ScaleBySampling ? reader.Read(source, CancelToken, tick).Select(ScaledInPlace) : reader.Read(source, CancelToken, tick),
                 () => $"{reader.Counters.ExportDatagrams:N0} datagrams, {decoder.Counters.Records:N0} records",
                 () => decoder.Counters.Records,
                 records => $"{records:N0} records.");

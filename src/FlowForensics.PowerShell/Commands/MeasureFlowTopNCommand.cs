@@ -17,11 +17,6 @@ namespace FlowForensics.PowerShell.Commands;
 [OutputType(typeof(TopNRow))]
 public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
 {
-    /// <summary>
-    /// Files read at once by -Path/-LiteralPath: half the processors, 1 to 8. Each reader allocates a record per flow,
-    /// and on a busy 2-core machine two readers measured slower than one (gen-0 collections stop both), so small
-    /// machines read one file at a time; docs/performance.md has the figures.
-    /// </summary>
     /// <summary>The type name rows carry with -Distinct, which selects the table view that shows the counts.</summary>
     public const string DistinctRowTypeName = "FlowForensics.Analysis.TopN.TopNRow#Distinct";
 

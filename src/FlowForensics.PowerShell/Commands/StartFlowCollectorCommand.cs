@@ -310,7 +310,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 
     private void Emit(FlowRecord flow, bool toPipeline)
     {
-        if (ScaleBySampling) flow = FlowSampling.Scaled(flow);
+        if (ScaleBySampling) FlowSampling.Scale(flow);   // the record is the caller's, or borrowed and reset before reuse
         if (_filter is not null && !_filter.Matches(flow)) return;
         _outputCount++;
         if (_output is not null)

@@ -71,10 +71,8 @@ public static class ErrorIds
 
     /// <summary>A baseline or anomaly setting (-Interval, -NetworkPrefixLength, a threshold) is out of range.</summary>
     public const string BaselineSettingInvalid = "BaselineSettingInvalid";
-    /// <summary>A Find-FlowScan or Find-FlowLateralMovement setting is out of range or inconsistent with another (TRW probabilities, windows, thresholds).</summary>
+    /// <summary>A hunt's setting is out of range or inconsistent with another (Find-FlowScan's TRW probabilities, windows and thresholds, Find-FlowExfiltration's -AllowedPort ...).</summary>
     public const string HuntOptionInvalid = "HuntOptionInvalid";
-    /// <summary>A Find-FlowBeacon or Find-FlowExfiltration threshold is out of range.</summary>
-    public const string HuntParameterInvalid = "HuntParameterInvalid";
 
     /// <summary>Convert-PcapToFlow -ExportProtocol names no protocol, or -ScaleBySampling without it.</summary>
     public const string ExportProtocolInvalid = "ExportProtocolInvalid";

@@ -161,10 +161,10 @@ public abstract class FlowAnalysisCmdlet : FlowCmdlet
         long accepted = 0;
         FlowFileStream.ForEach(files, window, flow =>
         {
-            var scaled = FlowSampling.Scaled(flow);
-            if (filter is not null && !filter.Matches(scaled)) return;
+            FlowSampling.Scale(flow);   // ForEach gives a fresh record per flow: no copy needed
+            if (filter is not null && !filter.Matches(flow)) return;
             accepted++;
-            AddFlow(scaled);
+            AddFlow(flow);
         }, OnFileError, onProgress, CancelToken);
         return accepted;
     }

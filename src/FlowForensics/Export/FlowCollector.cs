@@ -114,7 +114,6 @@ public sealed class FlowCollector : IDisposable
     // Records the decode thread keeps for reuse at most: as many as the queue holds, so the records a burst made (while
     // the consumer was behind) are decoded into again by the next burst instead of being collected and made again; the
     // memory kept is what the fullest queue held. (65,536 at most let gen-1/gen-2 collections back in above 1.6M flows/s.)
-    private readonly int _maxSpares;
     private FlowRecord? _lent;
     private Func<FlowRecord>? _decoderNewRecord;
     private readonly HashSet<FlowAddress> _allowed = new();
@@ -148,7 +147,6 @@ public sealed class FlowCollector : IDisposable
         Decoder = decoder;
         _queue = new FlowRecord?[options.QueueCapacity];
         _returned = new FlowRecord?[options.QueueCapacity];
-        _maxSpares = options.QueueCapacity;
         foreach (var a in options.AllowedExporters) _allowed.Add(Normalize(a));
     }
 
@@ -534,7 +532,7 @@ public sealed class FlowCollector : IDisposable
         for (; tail < head; tail++)
         {
             ref var slot = ref _returned[tail % _returned.Length];
-            if (_spares.Count < _maxSpares) _spares.Push(slot!);
+            if (_spares.Count < _queue.Length) _spares.Push(slot!);
             slot = null;
         }
         Volatile.Write(ref _returnTail, tail);
@@ -550,7 +548,7 @@ public sealed class FlowCollector : IDisposable
         if (keep < records.Count)
         {
             Interlocked.Add(ref _queueDrops, records.Count - keep);
-            for (int i = keep; i < records.Count && _spares.Count < _maxSpares; i++) _spares.Push(records[i]);
+            for (int i = keep; i < records.Count && _spares.Count < _queue.Length; i++) _spares.Push(records[i]);
         }
         if (keep == 0) return;
         Volatile.Write(ref _queueHead, head + keep);

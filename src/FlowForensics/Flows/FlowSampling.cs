@@ -12,15 +12,26 @@ public static class FlowSampling
     public static FlowRecord Scaled(FlowRecord flow)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        uint n = flow.SamplingInterval;
-        if (n <= 1) return flow;
+        if (flow.SamplingInterval <= 1) return flow;
         var copy = flow.Clone();
-        copy.Packets = Multiply(flow.Packets, n);
-        copy.Bytes = Multiply(flow.Bytes, n);
-        copy.OutPackets = Multiply(flow.OutPackets, n);
-        copy.OutBytes = Multiply(flow.OutBytes, n);
-        copy.SamplingInterval = 1;
+        Scale(copy);
         return copy;
+    }
+
+    /// <summary>
+    /// <see cref="Scaled"/> in place, for a record the caller owns (a reader's fresh record, a collector's record
+    /// before it is written): no copy.
+    /// </summary>
+    public static void Scale(FlowRecord flow)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        uint n = flow.SamplingInterval;
+        if (n <= 1) return;
+        flow.Packets = Multiply(flow.Packets, n);
+        flow.Bytes = Multiply(flow.Bytes, n);
+        flow.OutPackets = Multiply(flow.OutPackets, n);
+        flow.OutBytes = Multiply(flow.OutBytes, n);
+        flow.SamplingInterval = 1;
     }
 
     private static long Multiply(long value, uint factor)

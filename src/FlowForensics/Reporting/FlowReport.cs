@@ -35,6 +35,7 @@ public sealed class FlowReport
 
     private readonly FlowReportOptions _options;
     private readonly IReadOnlyList<ReportAnalysis> _analyses;
+    private readonly bool[] _replaced;   // per analysis: a hunt whose findings came from the pipeline
     private readonly List<FlowFileInfo> _evidence = [];
     private readonly List<(string Name, string Value)> _parameters = [];
     private readonly List<ReportTable> _sheets = [];
@@ -50,6 +51,7 @@ public sealed class FlowReport
         _options = options ?? new FlowReportOptions();
         _options.Validate();
         _analyses = analyses ?? StandardReportAnalyses.Create(_options.Top);
+        _replaced = new bool[_analyses.Count];
         _traffic = new TrafficHistogram(_options.TrafficBuckets);
         // a max-heap on start: the latest kept flow is on top and leaves first when an earlier one comes
         _timelineFlows = new PriorityQueue<object?[], (long, long)>(Comparer<(long Ticks, long Seq)>.Create(
@@ -101,7 +103,8 @@ public sealed class FlowReport
         if (LastEnd is not { } last || flow.End > last) LastEnd = flow.End;
         _traffic.Add(flow.Start, bytes, packets, flow.Flows);
         AddTimelineFlow(flow, packets, bytes);
-        foreach (var analysis in _analyses) analysis.Add(flow);
+        for (int i = 0; i < _analyses.Count; i++)
+            if (!_replaced[i]) _analyses[i].Add(flow);
     }
 
     /// <summary>
@@ -183,9 +186,10 @@ public sealed class FlowReport
         ThrowIfCompleted();
         _completed = true;
         var sheets = new List<ReportTable>();
-        foreach (var analysis in _analyses)
+        for (int i = 0; i < _analyses.Count; i++)
         {
-            if (analysis.FindingType is not null && _sheetsByName.ContainsKey(analysis.SheetName)) continue;   // listed with the piped sheets
+            if (_replaced[i]) continue;   // listed with the piped sheets
+            var analysis = _analyses[i];
             ReportTable? table = null;
             foreach (object result in analysis.Results())
             {
@@ -353,6 +357,9 @@ public sealed class FlowReport
     {
         _sheets.Add(table);
         _sheetsByName[table.Name] = table;
+        // A hunt whose sheet now comes from the pipeline is not run: its flows are not even given to it.
+        for (int i = 0; i < _analyses.Count; i++)
+            if (_analyses[i].FindingType is not null && string.Equals(_analyses[i].SheetName, table.Name, StringComparison.OrdinalIgnoreCase)) _replaced[i] = true;
         return table;
     }
 

@@ -66,14 +66,6 @@ public sealed class ReportTable
 
     /// <summary>Counts rows that were offered elsewhere and left out (a copy of a truncated table).</summary>
     internal void CountLeftOut(long rows) => OfferedRows += rows;
-
-    /// <summary>Sorts the kept rows by <paramref name="comparison"/> (stable).</summary>
-    internal void Sort(Comparison<object?[]> comparison)
-    {
-        var sorted = _rows.Select((r, i) => (r, i)).OrderBy(x => x.r, Comparer<object?[]>.Create(comparison)).ThenBy(x => x.i).Select(x => x.r).ToList();
-        _rows.Clear();
-        _rows.AddRange(sorted);
-    }
 }
 
 /// <summary>The columns of a .NET type's public properties, and how to read a row from an instance (cached per type).</summary>

@@ -71,14 +71,7 @@ public static class FlowFileStream
                         onProgress?.Invoke(done + reader.Position);
                     }
                 }
-                if (transient)
-                {
-                    reader.ReadFlowsInto(reused ??= new FlowRecord(), Visit, cancel);
-                }
-                else
-                {
-                    foreach (var flow in reader.ReadFlows(cancel)) Visit(flow);
-                }
+                reader.ForEachFlow(transient ? reused ??= new FlowRecord() : null, Visit, cancel);
             }
             catch (FlowDataException e)
             {

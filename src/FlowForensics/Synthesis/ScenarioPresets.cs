@@ -81,6 +81,12 @@ public static class ScenarioPresets
         var duration = captureDuration ?? TimeSpan.FromSeconds(Math.Clamp(packets / 500.0, 1_800, 86_400));
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.FromMinutes(30), nameof(captureDuration));
         var options = HuntBehaviours(packets, seed, duration, hosts);
+        return WithBackground(options, packets, duration);
+    }
+
+    /// <summary>Fills the capture up to about <paramref name="packets"/> with background sessions around the planted behaviours (at least a tenth).</summary>
+    private static ScenarioOptions WithBackground(ScenarioOptions options, long packets, TimeSpan duration)
+    {
         long planted = 0;
         foreach (var b in options.Behaviours)
             planted += EstimatePackets(b, duration);
@@ -170,11 +176,7 @@ public static class ScenarioPresets
                 new LateralMovementBehaviour { Label = "ssh-brute-force", Start = At(0.8), Window = TimeSpan.FromMinutes(3), Hops = brute },
             ],
         };
-        long planted = 0;
-        foreach (var b in options.Behaviours)
-            planted += EstimatePackets(b, duration);
-        long background = Math.Max(packets - planted, packets / 10);
-        return options with { BackgroundSessionsPerSecond = background / BackgroundPacketsPerSession / duration.TotalSeconds };
+        return WithBackground(options, packets, duration);
     }
 
     /// <summary>The share of a <see cref="ScanAndLateral"/> capture before the first planted behaviour.</summary>

@@ -111,8 +111,9 @@ public sealed class BeaconDetectorTests(ITestOutputHelper output)
         Assert.InRange(hit.Connections, 11, 12);
         Assert.True(hit.BytesInPerConnection > hit.BytesOutPerConnection);
         Assert.InRange(hit.Score, 0.7, 1);
-        Assert.Empty(Hunt(flows, new BeaconOptions { Exclusion = FlowExclusion.Parse(["203.0.113.50"]) }));
-        Assert.Empty(Hunt(flows, new BeaconOptions { Exclusion = FlowExclusion.Parse(["443/tcp"]) }));
+        // -Exclude is applied before the detector (HuntCmdlet), as here.
+        Assert.Empty(Hunt(flows.Where(f => !FlowExclusion.Parse(["203.0.113.50"]).Excludes(f))));
+        Assert.Empty(Hunt(flows.Where(f => !FlowExclusion.Parse(["443/tcp"]).Excludes(f))));
         var byPair = Hunt(flows, new BeaconOptions { ByHostPair = true })[0];
         Assert.Equal(hit.SrcAddr, byPair.SrcAddr);
         Assert.Equal(0, byPair.DstPort);

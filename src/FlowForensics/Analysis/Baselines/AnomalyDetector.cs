@@ -56,13 +56,16 @@ public sealed class AnomalyDetector
     private void AddEnd(FlowRecord flow, FlowAddress host, FlowAddress peer, bool isSource, long interval)
     {
         var network = _baseline.NetworkOf(host);
-        if (!_networks.TryGetValue(network, out int networkId) && _networks.Count < _baseline.Networks.Count + _options.Limits.MaxNetworks)
+        if (!_networks.TryGetValue(network, out int networkId))
         {
-            networkId = _networkList.Count;
-            _networks.Add(network, networkId);
-            _networkList.Add(network);
+            if (_networks.Count < _baseline.Networks.Count + _options.Limits.MaxNetworks)
+            {
+                networkId = _networkList.Count;
+                _networks.Add(network, networkId);
+                _networkList.Add(network);
+            }
+            else networkId = -1;
         }
-        else if (!_networks.ContainsKey(network)) networkId = -1;
         if (networkId >= 0) CellFor(~networkId, interval)?.Counters.Add(flow, isSource);
 
         if (!_hosts.TryGetValue(host, out var state))
@@ -95,7 +98,6 @@ public sealed class AnomalyDetector
             ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(state.NewPeers, peer);
             if (!Unsafe.IsNullRef(ref seen)) seen = (seen.Flows + flow.Flows, seen.Bytes + bytes, seen.First);
             else if (state.NewPeers.Count < cap) state.NewPeers.Add(peer, (flow.Flows, bytes, flow.Start));
-            else state.NewPeersDropped++;
         }
         var service = BaselineKeys.ServiceOf(flow, isSource);
         if (!profile.IsKnownPort(service.Port, service.Protocol))
@@ -105,7 +107,6 @@ public sealed class AnomalyDetector
             ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(state.NewPorts, key);
             if (!Unsafe.IsNullRef(ref seen)) seen = (seen.Flows + flow.Flows, seen.Bytes + bytes, seen.First, seen.Server || service.Server);
             else if (state.NewPorts.Count < cap) state.NewPorts.Add(key, (flow.Flows, bytes, flow.Start, service.Server));
-            else state.NewPortsDropped++;
         }
         int hour = flow.Start.Hour;
         if (_baseline.HoursCovered[hour] > 0 && !profile.IsUsualHour(hour))
@@ -482,9 +483,7 @@ public sealed class AnomalyDetector
         public DateTime First { get; set; } = first;
         public long Flows, Packets, Bytes;
         public Dictionary<FlowAddress, (long Flows, long Bytes, DateTime First)>? NewPeers;
-        public long NewPeersDropped;
         public Dictionary<ServiceKey, (long Flows, long Bytes, DateTime First, bool Server)>? NewPorts;
-        public long NewPortsDropped;
         public Dictionary<DateTime, (long Flows, long Bytes, FlowAddress Peer)>? OddHours;
     }
 
@@ -496,7 +495,7 @@ public sealed class AnomalyDetector
 
         public long NonTcpPackets => UdpPackets + IcmpPackets + OtherPackets;
         public HashSet<FlowAddress>? Sources;
-        public List<string>? SampleSources;
+        public List<FlowAddress>? SampleSources;
         public HashSet<ushort>? SynPorts;
 
         public void AddInbound(FlowRecord flow, int maxSources, int maxPorts)
@@ -505,7 +504,7 @@ public sealed class AnomalyDetector
             if (Sources.Count < maxSources && Sources.Add(flow.Src))
             {
                 SampleSources ??= [];
-                if (SampleSources.Count < SampleSize) SampleSources.Add(flow.Src.ToString());
+                if (SampleSources.Count < SampleSize) SampleSources.Add(flow.Src);
             }
             switch (flow.Protocol)
             {

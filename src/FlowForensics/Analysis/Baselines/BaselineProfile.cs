@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.Statistics;
 using System.Text.Json.Serialization;
 using FlowForensics.Flows;
 
@@ -94,9 +95,6 @@ public sealed class BaselineProfile
         foreach (var s in Ports) set.Add((s.Protocol, s.Port));
         return set;
     }
-
-    [JsonIgnore]
-    internal FlowAddress ParsedAddress { get; set; }
 }
 
 /// <summary>
@@ -113,25 +111,11 @@ public sealed record VolumeStatistics(double Median, double Mad, double P95, lon
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length == 0) return Empty;
         Array.Sort(values);
-        double median = MedianOfLongs(values);
-        var deviations = new double[values.Length];
-        for (int i = 0; i < values.Length; i++) deviations[i] = Math.Abs(values[i] - median);
-        Array.Sort(deviations);
-        double mad = MedianOf(deviations);
+        var asDoubles = Array.ConvertAll(values, static v => (double)v);
+        double median = RobustStatistics.MedianOfSorted(asDoubles);
+        double mad = RobustStatistics.MedianAbsoluteDeviation(asDoubles, median, new double[asDoubles.Length]);
         long p95 = values[Math.Clamp((int)Math.Ceiling(0.95 * values.Length) - 1, 0, values.Length - 1)];
         return new VolumeStatistics(median, mad, p95, values[^1], values.Length);
-    }
-
-    private static double MedianOfLongs(long[] sorted)
-    {
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + (double)sorted[n / 2]) / 2;
-    }
-
-    private static double MedianOf(double[] sorted)
-    {
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
 }
 

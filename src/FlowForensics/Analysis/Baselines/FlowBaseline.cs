@@ -120,11 +120,7 @@ public sealed class FlowBaseline : IKnownEdges
         foreach (var p in profiles)
         {
             string text = network && p.Address.IndexOf('/') is int slash and >= 0 ? p.Address[..slash] : p.Address;
-            if (FlowAddress.TryParse(text, out var a))
-            {
-                p.ParsedAddress = a;
-                index[a] = p;
-            }
+            if (FlowAddress.TryParse(text, out var a)) index[a] = p;
         }
         return index;
     }

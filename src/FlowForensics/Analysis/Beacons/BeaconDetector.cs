@@ -31,11 +31,8 @@ public sealed class BeaconDetector
 
     public BeaconOptions Options => _options;
 
-    /// <summary>Flow records given to <see cref="Add"/> (excluded ones included).</summary>
+    /// <summary>Flow records given to <see cref="Add"/>.</summary>
     public long FlowCount { get; private set; }
-
-    /// <summary>Flow records left out by the exclusion list.</summary>
-    public long ExcludedCount { get; private set; }
 
     /// <summary>Connections counted into groups.</summary>
     public long ConnectionCount { get; private set; }
@@ -56,11 +53,6 @@ public sealed class BeaconDetector
     {
         ArgumentNullException.ThrowIfNull(flow);
         FlowCount++;
-        if (_options.Exclusion.Excludes(flow))
-        {
-            ExcludedCount++;
-            return;
-        }
         _pairer.Add(flow);
     }
 

@@ -17,9 +17,6 @@ public sealed record BeaconOptions
     /// <summary>Inside networks: a beacon between two inside hosts is discounted (periodic internal services).</summary>
     public AddressSet InternalNetwork { get; init; } = AddressSet.Private;
 
-    /// <summary>Flows touching these are left out.</summary>
-    public FlowExclusion Exclusion { get; init; } = FlowExclusion.None;
-
     /// <summary>Intervals shorter than this are parallel connections, not beats, and are not scored.</summary>
     public TimeSpan MinimumInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -49,6 +46,5 @@ public sealed record BeaconOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSamplesPerGroup, 16, nameof(MaxSamplesPerGroup));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxGroups, 1, nameof(MaxGroups));
         ArgumentNullException.ThrowIfNull(InternalNetwork);
-        ArgumentNullException.ThrowIfNull(Exclusion);
     }
 }

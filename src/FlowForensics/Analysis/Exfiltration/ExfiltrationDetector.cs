@@ -27,7 +27,6 @@ public sealed class ExfiltrationDetector
     }
 
     public long FlowCount { get; private set; }
-    public long ExcludedCount { get; private set; }
     public int HostCount => _hosts.Count;
 
     /// <summary>Flows of inside hosts not tracked because <see cref="ExfiltrationOptions.MaxHosts"/> hosts already were.</summary>
@@ -37,11 +36,6 @@ public sealed class ExfiltrationDetector
     {
         ArgumentNullException.ThrowIfNull(flow);
         FlowCount++;
-        if (_options.Exclusion.Excludes(flow))
-        {
-            ExcludedCount++;
-            return;
-        }
         if (flow.Start < _first) _first = flow.Start;
         if (flow.Start > _last) _last = flow.Start;
         var inside = _options.InternalNetwork;

@@ -8,9 +8,6 @@ public sealed record ExfiltrationOptions
     /// <summary>The inside: hosts whose outbound transfers are hunted. Peers outside it are "outbound".</summary>
     public AddressSet InternalNetwork { get; init; } = AddressSet.Private;
 
-    /// <summary>Flows touching these are left out.</summary>
-    public FlowExclusion Exclusion { get; init; } = FlowExclusion.None;
-
     /// <summary>One outbound flow of at least this many bytes is a large upload.</summary>
     public long LargeFlowBytes { get; init; } = 10_000_000;
 
@@ -66,7 +63,6 @@ public sealed record ExfiltrationOptions
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(InternalNetwork);
-        ArgumentNullException.ThrowIfNull(Exclusion);
         ArgumentNullException.ThrowIfNull(AllowedPorts);
         ArgumentOutOfRangeException.ThrowIfLessThan(LargeFlowBytes, 1, nameof(LargeFlowBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(HostBytes, 1, nameof(HostBytes));

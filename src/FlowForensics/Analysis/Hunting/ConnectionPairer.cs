@@ -61,10 +61,9 @@ public sealed class ConnectionPairer
         bool icmp = flow.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6;
         var key = PairKey.Of(flow.Src, icmp ? (ushort)0 : flow.SrcPort, flow.Dst, icmp ? (ushort)0 : flow.DstPort, flow.Protocol);
         var current = new Pending(flow.Src, flow.Dst, flow.SrcPort, flow.DstPort, flow.Protocol, flow.Start, flow.End, flow.Bytes, flow.Packets, 0);
-        if (_pending.TryGetValue(key, out var held))
+        if (_pending.Remove(key, out var held))
         {
             bool reverse = held.Src == flow.Dst && held.Dst == flow.Src && Math.Abs((held.Start - flow.Start).Ticks) <= _windowTicks;
-            _pending.Remove(key);
             if (reverse)
             {
                 Paired++;

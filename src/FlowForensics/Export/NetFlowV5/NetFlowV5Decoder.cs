@@ -11,7 +11,7 @@ internal static class NetFlowV5Decoder
     public const int MaxRecords = 30;
 
     public static ExportDecodeStatus Decode(ReadOnlySpan<byte> datagram, FlowAddress exporter, DateTime receivedUtc, List<FlowRecord> output, ExportCounters counters,
-        Func<FlowRecord>? newRecord = null)
+        Func<FlowRecord> newRecord)
     {
         var r = new WireReader(datagram);
         if (datagram.Length < HeaderLength) return ExportDecodeStatus.TooShort;
@@ -34,7 +34,7 @@ internal static class NetFlowV5Decoder
         {
             if (!r.TrySlice(RecordLength, out var rec)) return ExportDecodeStatus.Truncated;
             // A record as new FlowRecord() leaves it (maybe a reused one), so only the fields v5 has are set.
-            var f = newRecord?.Invoke() ?? new FlowRecord();
+            var f = newRecord();
             f.Src = FlowAddress.FromIPv4(rec[..4]);
             f.Dst = FlowAddress.FromIPv4(rec.Slice(4, 4));
             f.NextHopAddress = FlowAddress.FromIPv4(rec.Slice(8, 4));

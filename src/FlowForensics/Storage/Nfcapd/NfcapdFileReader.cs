@@ -285,13 +285,22 @@ public sealed class NfcapdFileReader : IDisposable
     public long ReadFlowsInto(FlowRecord reused, Action<FlowRecord> onFlow, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(reused);
+        return ForEachFlow(reused, onFlow, cancel);
+    }
+
+    /// <summary>
+    /// <see cref="ReadFlowsInto"/>'s loop; with <paramref name="reuse"/> null, a fresh record per flow (the records of
+    /// <see cref="ReadFlows"/>, handed over as decoded instead of a block at a time).
+    /// </summary>
+    internal long ForEachFlow(FlowRecord? reuse, Action<FlowRecord> onFlow, CancellationToken cancel = default)
+    {
         ArgumentNullException.ThrowIfNull(onFlow);
         long before = _delivered;
         long offset = _dataStart;
         for (long b = 0; b < _numBlocks; b++)
         {
             cancel.ThrowIfCancellationRequested();
-            var problem = ReadDataBlock(offset, reused, onFlow, out long next);
+            var problem = ReadDataBlock(offset, reuse, onFlow, out long next);
             if (problem is { } p)
                 throw new FlowDataException(_path, p.Offset, $"block {b}: {p.Reason}");
             offset = next;
