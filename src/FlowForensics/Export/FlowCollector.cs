@@ -350,7 +350,7 @@ public sealed class FlowCollector : IDisposable
         var lastName = new byte[128];
         int lastNameLength = -1;
         FlowAddress exporter = default;
-        bool exporterOk = false;
+        bool admitted = false;   // the last sender is readable and allowed: decided when the sender changes, not per datagram
         ReceivesInBatches = true;
         while (!_stopping)
         {
@@ -375,12 +375,12 @@ public sealed class FlowCollector : IDisposable
                 var name = batches.SenderName(i);
                 if (name.Length != lastNameLength || !name.SequenceEqual(lastName.AsSpan(0, lastNameLength)))
                 {
-                    exporterOk = DatagramBatchReceiver.TryReadSender(name, out exporter);
+                    admitted = DatagramBatchReceiver.TryReadSender(name, out exporter) && IsAllowed(exporter);
                     name.CopyTo(lastName);
                     lastNameLength = name.Length;
                 }
                 batches.Rearm(i);
-                if (!exporterOk || (_allowed.Count > 0 && !_allowed.Contains(exporter)))
+                if (!admitted)
                 {
                     Interlocked.Increment(ref _rejected);
                     continue;
@@ -414,7 +414,7 @@ public sealed class FlowCollector : IDisposable
         var from = new SocketAddress(socket.AddressFamily);
         var lastFrom = new byte[from.Size];
         FlowAddress exporter = default;
-        bool known = false;
+        bool known = false, admitted = false;
         while (!_stopping)
         {
             bool room = backlog.TryReserve(out var target);
@@ -441,8 +441,9 @@ public sealed class FlowCollector : IDisposable
                 if (lastFrom.Length < fromBytes.Length) lastFrom = new byte[fromBytes.Length];
                 fromBytes.CopyTo(lastFrom);
                 known = true;
+                admitted = IsAllowed(exporter);
             }
-            if (_allowed.Count > 0 && !_allowed.Contains(exporter))
+            if (!admitted)
             {
                 Interlocked.Increment(ref _rejected);
                 continue;
@@ -554,6 +555,8 @@ public sealed class FlowCollector : IDisposable
         Volatile.Write(ref _queueHead, head + keep);
         _available.Set();
     }
+
+    private bool IsAllowed(FlowAddress exporter) => _allowed.Count == 0 || _allowed.Contains(exporter);
 
     private static FlowAddress Normalize(IPAddress address) =>
         FlowAddress.FromIPAddress(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);

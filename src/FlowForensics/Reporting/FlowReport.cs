@@ -193,10 +193,16 @@ public sealed class FlowReport
             ReportTable? table = null;
             foreach (object result in analysis.Results())
             {
-                table ??= new ReportTable(analysis.SheetName, ReportSchema.For(result.GetType()).Columns, _options.SheetRowLimit) { Note = analysis.Description };
                 var schema = ReportSchema.For(result.GetType());
-                table.Add(() => schema.RowOf(result));
-                if (result is not TopNRow) AddTimelineObject(analysis.SheetName, schema.Columns, schema.RowOf(result), result.ToString());
+                table ??= new ReportTable(analysis.SheetName, schema.Columns, _options.SheetRowLimit) { Note = analysis.Description };
+                if (result is TopNRow)
+                {
+                    table.Add(() => schema.RowOf(result));   // the row is made only if the sheet keeps it
+                    continue;
+                }
+                var row = schema.RowOf(result);
+                table.Add(row);
+                AddTimelineObject(analysis.SheetName, schema.Columns, row, result.ToString());
             }
             table ??= new ReportTable(analysis.SheetName, [new ReportColumn("Result", ReportColumnKind.Text)], 0) { Note = analysis.Description + "; nothing found" };
             sheets.Add(IsTopN(analysis) ? DropEmptyColumns(table) : table);

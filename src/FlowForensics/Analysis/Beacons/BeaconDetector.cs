@@ -259,10 +259,11 @@ public sealed class BeaconDetector
             FirstSeen = g.First,
             LastSeen = g.Last,
         };
-        return WithReason(finding, discounts, missedShare, hasIn);
+        finding.Reason = ReasonOf(finding, discounts, missedShare, hasIn);
+        return finding;
     }
 
-    private BeaconFinding WithReason(BeaconFinding f, List<string> discounts, double missedShare, bool hasIn)
+    private string ReasonOf(BeaconFinding f, List<string> discounts, double missedShare, bool hasIn)
     {
         var c = CultureInfo.InvariantCulture;
         string target = _options.ByHostPair ? f.DstAddr : $"{f.DstAddr}:{f.DstPort}/{f.Protocol}";
@@ -280,16 +281,7 @@ public sealed class BeaconDetector
         if (missedShare > 0.3) text.Append(" Many intervals span several periods, which weakens the timing evidence.");
         if (discounts.Count > 0) text.Append(" Score lowered because ").Append(string.Join("; ", discounts)).Append('.');
         else if (f.Score >= 0.8) text.Append(" Nothing about it looks like ordinary periodic traffic: an automated check-in is likely.");
-        return new BeaconFinding
-        {
-            SrcAddr = f.SrcAddr, DstAddr = f.DstAddr, DstPort = f.DstPort, Protocol = f.Protocol, Score = f.Score,
-            TimingScore = f.TimingScore, SizeScore = f.SizeScore, CoverageScore = f.CoverageScore, HistogramScore = f.HistogramScore,
-            Connections = f.Connections, MedianInterval = f.MedianInterval, JitterPercent = f.JitterPercent, MissedBeats = f.MissedBeats,
-            BytesOutPerConnection = f.BytesOutPerConnection, BytesOutSpread = f.BytesOutSpread,
-            BytesInPerConnection = f.BytesInPerConnection, BytesInSpread = f.BytesInSpread, HoursActive = f.HoursActive,
-            SourcesSharingDestination = f.SourcesSharingDestination, FirstSeen = f.FirstSeen, LastSeen = f.LastSeen,
-            Reason = text.ToString(),
-        };
+        return text.ToString();
     }
 
     /// <summary>Multicast and broadcast destinations (router and service announcements) are not beacons.</summary>

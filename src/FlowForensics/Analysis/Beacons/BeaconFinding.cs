@@ -64,5 +64,5 @@ public sealed class BeaconFinding
     public DateTime LastSeen { get; init; }
 
     /// <summary>The verdict in plain words: what was measured and what raised or lowered the score.</summary>
-    public string Reason { get; init; } = string.Empty;
+    public string Reason { get; set; } = string.Empty;
 }

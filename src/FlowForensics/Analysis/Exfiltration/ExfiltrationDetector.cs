@@ -42,9 +42,10 @@ public sealed class ExfiltrationDetector
         bool srcIn = inside.Contains(flow.Src), dstIn = inside.Contains(flow.Dst);
         bool icmp = flow.Protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6;
         bool transport = flow.Protocol is IpProtocolNames.Udp or IpProtocolNames.Tcp;
+        HostState? host = null;   // the inside source's state, looked up once
         if (srcIn)
         {
-            var host = Host(flow.Src);
+            host = Host(flow.Src);
             if (host is null) return;
             if (transport && flow.DstPort == 53) host.Dns.AddQuery(flow, _options.DnsLongQueryBytes, _options.MaxEntriesPerHost);
             else if (icmp && flow.DstPort is IcmpEchoRequest or Icmp6EchoRequest) host.Icmp.Add(flow, _options.MaxEntriesPerHost);
@@ -56,7 +57,7 @@ public sealed class ExfiltrationDetector
             {
                 Host(flow.Dst)?.Dns.AddAnswer(flow);
                 // An inside host answering an inside client is a resolver: its upstream queries are its clients', not its own.
-                if (srcIn && Host(flow.Src) is { } server) server.Dns.Served++;
+                if (host is not null) host.Dns.Served++;
             }
             else if (!srcIn)
             {
@@ -66,7 +67,7 @@ public sealed class ExfiltrationDetector
         else if (srcIn && flow.OutBytes > 0)
         {
             // A bidirectional record's reverse counters are the inside host's inbound bytes.
-            Host(flow.Src)?.AddInboundBytes(flow.Dst, flow.OutBytes, flow.Start, _options);
+            host!.AddInboundBytes(flow.Dst, flow.OutBytes, flow.Start, _options);
         }
     }
 
