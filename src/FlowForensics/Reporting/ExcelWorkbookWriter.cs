@@ -150,9 +150,12 @@ public static class ExcelWorkbookWriter
         };
         var tables = new List<(string Ref, ReportTable Table, string Name)>();
         var widths = new double[Math.Max(Math.Max(summary.Columns.Count, sheetsTable.Columns.Count), wb.Evidence.Columns.Count)];
+        // the long last columns (Contents, Sha256) are not measured: their text runs on into the empty cells to the right
+        foreach (var (_, table) in blocks) Measure(widths, table, table == summary ? table.Columns.Count : table.Columns.Count - 1);
         using var w = OpenXmlWriter.Create(part);
         w.WriteStartElement(new Worksheet());
         w.WriteElement(PageProperties());
+        w.WriteElement(ColumnsOf(widths));
         w.WriteStartElement(new SheetData());
         uint row = 1;
         WriteTextRow(w, strings, row++, "FlowForensics report", StyleTitle);
@@ -167,16 +170,12 @@ public static class ExcelWorkbookWriter
             foreach (var values in table.Rows) WriteRow(w, strings, row++, table.Columns, values, table == summary ? 0 : -1);
             if (table.Rows.Count == 0) row++;   // a table needs a data row, even an empty one
             tables.Add(($"A{top}:{ColumnLetters(table.Columns.Count - 1)}{row - 1}", table, TableName(table.Name)));
-            // the long last columns (Contents, Sha256) are not measured: their text runs on into the empty cells to the right
-            Measure(widths, table, table == summary ? table.Columns.Count : table.Columns.Count - 1);
             row++;
         }
         w.WriteEndElement();   // sheetData
         WriteTail(w, part, tables.Select(t => (t.Ref, t.Table, tableNames.Take(t.Name))).ToList(), ref tableId, drawingId: null);
         w.WriteEndElement();   // worksheet
         w.Close();
-        // columns and the label style need the widths, known only now: rewrite the small summary sheet with them
-        InsertColumns(part, widths);
     }
 
     private static void WriteTableSheet(WorksheetPart part, string sheetName, ReportTable table, SharedStrings strings, string tableName, uint tableId,
@@ -337,14 +336,6 @@ public static class ExcelWorkbookWriter
     }
 
     /// <summary>Puts the column widths into the summary sheet (written before they were known) before its sheetData.</summary>
-    private static void InsertColumns(WorksheetPart part, double[] widths)
-    {
-        var ws = part.Worksheet;
-        var data = ws.GetFirstChild<SheetData>()!;
-        ws.InsertBefore(ColumnsOf(widths), data);
-        ws.Save();
-    }
-
     private static bool ContainsOnlyHex(this ReadOnlySpan<char> span)
     {
         foreach (char c in span)
