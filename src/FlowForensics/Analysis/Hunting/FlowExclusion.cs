@@ -1,3 +1,4 @@
+using FlowForensics.Query;
 using System.Globalization;
 using FlowForensics.Flows;
 using FlowForensics.Query.Syntax;
@@ -13,12 +14,14 @@ namespace FlowForensics.Analysis.Hunting;
 public sealed class FlowExclusion
 {
     private readonly AddressSet _addresses;
-    private readonly ulong[] _anyProtocolPorts = new ulong[1024];
-    private readonly HashSet<(byte Protocol, ushort Port)> _protocolPorts = [];
+    private readonly NumberSet _anyProtocolPorts;
+    private readonly HashSet<(byte Protocol, ushort Port)> _protocolPorts;
 
-    private FlowExclusion(AddressSet addresses, IReadOnlyList<string> entries)
+    private FlowExclusion(AddressSet addresses, NumberSet anyProtocolPorts, HashSet<(byte, ushort)> protocolPorts, IReadOnlyList<string> entries)
     {
         _addresses = addresses;
+        _anyProtocolPorts = anyProtocolPorts;
+        _protocolPorts = protocolPorts;
         Entries = entries;
     }
 
@@ -45,13 +48,14 @@ public sealed class FlowExclusion
                 throw new FormatException(
                     $"-Exclude entry '{entry}' is not an address (10.1.2.3), a network (10.0.0.0/8), a port (123) or a port with its protocol (53/udp).");
         }
-        var exclusion = new FlowExclusion(AddressSet.Parse(networks), list);
+        var anyProtocol = new List<ulong>();
+        var withProtocol = new HashSet<(byte, ushort)>();
         foreach (var (protocol, port) in ports)
         {
-            if (protocol is { } p) exclusion._protocolPorts.Add((p, port));
-            else exclusion._anyProtocolPorts[port >> 6] |= 1UL << (port & 63);
+            if (protocol is { } p) withProtocol.Add((p, port));
+            else anyProtocol.Add(port);
         }
-        return exclusion;
+        return new FlowExclusion(AddressSet.Parse(networks), new NumberSet(anyProtocol), withProtocol, list);
     }
 
     /// <summary>True when the flow is allowlisted and the hunt must not count it.</summary>
@@ -63,7 +67,7 @@ public sealed class FlowExclusion
     }
 
     private bool IsListed(byte protocol, ushort port) =>
-        (_anyProtocolPorts[port >> 6] & (1UL << (port & 63))) != 0 ||
+        _anyProtocolPorts.Contains(port) ||
         (_protocolPorts.Count > 0 && _protocolPorts.Contains((protocol, port)));
 
     private static bool TryParsePort(string entry, out (byte? Protocol, ushort Port) port)

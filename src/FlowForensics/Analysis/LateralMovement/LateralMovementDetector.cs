@@ -1,3 +1,4 @@
+using FlowForensics.Query;
 using System.Globalization;
 using FlowForensics.Flows;
 
@@ -13,7 +14,7 @@ namespace FlowForensics.Analysis.LateralMovement;
 public sealed class LateralMovementDetector
 {
     private readonly LateralMovementOptions _options;
-    private readonly ulong[] _portBits = new ulong[1024];
+    private readonly NumberSet _ports;
     private readonly Dictionary<EdgeKey, EdgeState> _edges = [];
     private readonly Dictionary<(FlowAddress, ushort), HashSet<FlowAddress>?> _services = [];
     private readonly HashSet<FlowAddress> _clients = [];
@@ -23,7 +24,7 @@ public sealed class LateralMovementDetector
     {
         _options = options ?? new LateralMovementOptions();
         _options.Validate();
-        foreach (ushort p in _options.Ports) _portBits[p >> 6] |= 1UL << (p & 63);
+        _ports = new NumberSet([.. _options.Ports.Select(static p => (ulong)p)]);
     }
 
     public LateralMovementOptions Options => _options;
@@ -57,12 +58,12 @@ public sealed class LateralMovementDetector
         FlowCount++;
         if (flow.Protocol != IpProtocolNames.Tcp && flow.Protocol != IpProtocolNames.Udp) return;
         ushort port = flow.DstPort;
-        if ((_portBits[port >> 6] & (1UL << (port & 63))) == 0) return;
+        if (!_ports.Contains(port)) return;
         var src = flow.SrcAddress;
         var dst = flow.DstAddress;
         if (src.IsNone || src.Equals(dst) || !_options.InternalNetwork.Contains(src) || !_options.InternalNetwork.Contains(dst)) return;
         // A server answering from an admin port to a client's admin port (445 -> 445) is not a new connection.
-        if (flow.SrcPort < flow.DstPort && (_portBits[flow.SrcPort >> 6] & (1UL << (flow.SrcPort & 63))) != 0) return;
+        if (flow.SrcPort < flow.DstPort && _ports.Contains(flow.SrcPort)) return;
         AdminFlowCount++;
         // A handshake reset at once without data is a connect scan's probe, not a session.
         var flags = flow.TcpFlags;
