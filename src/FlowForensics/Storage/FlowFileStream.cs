@@ -10,6 +10,8 @@ namespace FlowForensics.Storage;
 /// Streams the flows of nfcapd files, one file after another in the given order, into a callback: the analyses
 /// (hunts, baselines) read evidence at engine speed this way, with no pipeline object per flow. A damaged file
 /// keeps the flows before the damage and is reported through <c>onFileError</c>; the run goes on with the next file.
+/// The files are read and decompressed a few blocks ahead on a thread of their own (<see cref="NfcapdBlockPipeline"/>)
+/// while this thread decodes and hands over the flows.
 /// </summary>
 public static class FlowFileStream
 {
@@ -38,57 +40,148 @@ public static class FlowFileStream
         Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default) =>
         Run(files, selection, onFlow, transient: true, onFileError, onProgress, cancel);
 
+    /// <summary>
+    /// <see cref="ForEachTransient(IReadOnlyList{string}, FlowSelection, Action{FlowRecord}, Action{FlowDataException}?, Action{long}?, CancellationToken)"/>
+    /// for several consumers at once, each on its own thread (the first on the calling thread), each seeing every
+    /// accepted record of every file in order in a record of its own: the files are read and decompressed once, ahead,
+    /// and each block is decoded by every consumer. The calling thread reports errors and progress. Returns the records
+    /// the first consumer accepted (every consumer accepts the same).
+    /// </summary>
+    internal static long ForEachTransient(IReadOnlyList<string> files, FlowSelection selection, IReadOnlyList<Action<FlowRecord>> consumers,
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(consumers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(consumers.Count, 1);
+        return Run(files, selection, consumers, transient: true, onFileError, onProgress, cancel);
+    }
+
+    /// <summary>
+    /// Decodes what statistics read of each flow (<see cref="FlowCore"/>) straight from the files' bytes, for several
+    /// sinks at once, each on its own thread (the first on the calling thread), each seeing every flow that starts in
+    /// the window of every file in order; no <see cref="FlowRecord"/> is filled. Only for a selection without a filter
+    /// (a filter needs the whole record). The calling thread reports errors and progress, as in
+    /// <see cref="ForEachTransient(IReadOnlyList{string}, FlowSelection, IReadOnlyList{Action{FlowRecord}}, Action{FlowDataException}?, Action{long}?, CancellationToken)"/>.
+    /// </summary>
+    internal static void ForEachCore(IReadOnlyList<string> files, FlowSelection selection, IReadOnlyList<IFlowCoreSink> sinks,
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sinks.Count, 1);
+        if (selection.Filter is not null) throw new ArgumentException("A filter needs whole records; use ForEachTransient.", nameof(selection));
+        long from = selection.StartFrom?.Ticks ?? long.MinValue, to = selection.StartTo?.Ticks ?? long.MaxValue;
+        var consumers = new Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?>[sinks.Count];
+        for (int c = 0; c < sinks.Count; c++)
+        {
+            var sink = sinks[c];
+            consumers[c] = (decoder, block) =>
+            {
+                cancel.ThrowIfCancellationRequested();
+                return decoder.DecodeCores(block, sink, from, to);
+            };
+        }
+        Run(files, consumers, onFileError, onProgress, cancel);
+    }
+
     private static long Run(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow, bool transient,
         Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
     {
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(onFlow);
-        long accepted = 0, bytesDone = 0;
-        FlowRecord? reused = null;
-        foreach (string path in files)
+        return Run(files, selection, [onFlow], transient, onFileError, onProgress, cancel);
+    }
+
+    private static long Run(IReadOnlyList<string> files, FlowSelection selection, IReadOnlyList<Action<FlowRecord>> consumers, bool transient,
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var counts = new long[consumers.Count];
+        var decoders = new Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?>[consumers.Count];
+        for (int c = 0; c < consumers.Count; c++) decoders[c] = RecordDecoder(selection, consumers[c], transient, counts, c, cancel);
+        Run(files, decoders, onFileError, onProgress, cancel);
+        return counts[0];
+    }
+
+    /// <summary>
+    /// Runs the pipeline over <paramref name="files"/> with one consumer per decoder, the first on this thread (it reports
+    /// errors and progress), the others on threads of their own; the first failure stops them all and is thrown.
+    /// </summary>
+    private static void Run(IReadOnlyList<string> files, IReadOnlyList<Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?>> decoders,
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        cancel.ThrowIfCancellationRequested();
+        if (files.Count == 0) return;
+        using var pipeline = new NfcapdBlockPipeline(files, decoders.Count, cancel);
+        var helpers = new Task[decoders.Count - 1];
+        for (int c = 1; c < decoders.Count; c++)
         {
-            cancel.ThrowIfCancellationRequested();
-            FlowDataException? error = null;
-            long length = 0;
-            try
-            {
-                length = new FileInfo(path).Length;
-                using var reader = NfcapdFileReader.Open(path);
-                int untilCheck = CheckInterval;
-                long done = bytesDone;
-                void Visit(FlowRecord flow)
+            var decode = decoders[c];
+            helpers[c - 1] = Task.Factory.StartNew(() =>
                 {
-                    if (selection.Accepts(flow))
+                    try
                     {
-                        onFlow(flow);
-                        accepted++;
+                        pipeline.Consume(decode, reports: false, null, null);
                     }
-                    if (--untilCheck == 0)
+                    catch
                     {
-                        untilCheck = CheckInterval;
-                        cancel.ThrowIfCancellationRequested();
-                        onProgress?.Invoke(done + reader.Position);
+                        pipeline.Stop();   // wakes the reporting consumer, which then reports this failure
+                        throw;
                     }
-                }
-                reader.ForEachFlow(transient ? reused ??= new FlowRecord() : null, Visit, cancel);
-            }
-            catch (FlowDataException e)
-            {
-                error = e;   // the flows before the damage were delivered
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                error = new FlowDataException(path, 0, e.Message, e);
-            }
-            bytesDone += length;
-            if (error is not null)
-            {
-                if (onFileError is null) ExceptionDispatchInfo.Throw(error);
-                onFileError(error);
-            }
-            onProgress?.Invoke(bytesDone);
+                },
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
-        return accepted;
+        try
+        {
+            pipeline.Consume(decoders[0], reports: true, onFileError, onProgress);
+        }
+        catch (Exception mine)
+        {
+            pipeline.Stop();
+            var theirs = Faults(helpers);
+            // Stopped because another consumer failed: its error is the one to report.
+            if (mine is OperationCanceledException && !cancel.IsCancellationRequested && theirs is not null) ExceptionDispatchInfo.Throw(theirs);
+            throw;
+        }
+        if (Faults(helpers) is { } fault) ExceptionDispatchInfo.Throw(fault);
+    }
+
+    /// <summary>
+    /// One consumer's block decoder for records: the selection, a cancellation check every few thousand records, the
+    /// count of accepted records in <paramref name="counts"/>[<paramref name="index"/>].
+    /// </summary>
+    private static Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?> RecordDecoder(FlowSelection selection, Action<FlowRecord> onFlow,
+        bool transient, long[] counts, int index, CancellationToken cancel)
+    {
+        int untilCheck = CheckInterval;
+        bool all = selection.IsAll;
+        var reuse = transient ? new FlowRecord() : null;
+        void Visit(FlowRecord flow)
+        {
+            if (all || selection.Accepts(flow))
+            {
+                onFlow(flow);
+                counts[index]++;
+            }
+            if (--untilCheck == 0)
+            {
+                untilCheck = CheckInterval;
+                cancel.ThrowIfCancellationRequested();
+            }
+        }
+        Action<FlowRecord> visit = Visit;
+        return (decoder, block) => decoder.Decode(block, reuse, visit);
+    }
+
+    /// <summary>Waits for the other consumers; the first failure that is not the stop itself, if any.</summary>
+    private static Exception? Faults(Task[] helpers)
+    {
+        try
+        {
+            Task.WaitAll(helpers);
+            return null;
+        }
+        catch (AggregateException e)
+        {
+            return e.InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.InnerExceptions[0];
+        }
     }
 }

@@ -168,6 +168,13 @@ internal static class TopNComparison
             Console.WriteLine(n.ToString(CultureInfo.InvariantCulture));
             return 0;
         }
+        if (properties == "~")
+        {
+            // The engine's read path alone: read and decompressed ahead on another thread, decoded into one reused record.
+            long n = FlowFileStream.ForEachTransient(new FlowFileSet([dir]).Files, FlowSelection.All, static _ => { });
+            Console.WriteLine(n.ToString(CultureInfo.InvariantCulture));
+            return 0;
+        }
         // TOPN_FULL_KEYS=1: the 80-byte AggregationKey for every multi-field key (the compact 40-byte key's baseline).
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(properties.Split(',')))
         {

@@ -26,7 +26,7 @@ public sealed class NfcapdReadIntoTests
         return data;
     }
 
-    private static List<string> AllFilePaths() =>
+    internal static List<string> AllFilePaths() =>
         [.. new[] { SharedData.Path("formats"), SharedData.Path("data", "nfcapd") }
             .SelectMany(root => Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             .Where(NfcapdFileReader.IsNfcapdFile)
@@ -339,8 +339,8 @@ public sealed class NfcapdReadIntoAllocationTests : IDisposable
                 Assert.Equal(2 * FlowCount, aggregator.AddFiles([_file, _second], FlowSelection.All, parallelism));
                 Assert.Equal(200, aggregator.KeyCount);
             });
-            // Fixed costs only: tables for 200 keys (one per file when read in parallel), the readers, tasks, and the
-            // block buffers a worker thread rents (ArrayPool keeps them per thread: up to 2 × 5 MiB per worker).
+            // Fixed costs only: the table for 200 keys, the readers, threads and tasks, and the block buffers the
+            // read-ahead pipeline and each reading thread rent (the second run gets most of them back from ArrayPool).
             // One FlowRecord per flow would be over 100 MB here.
             long fixedCost = parallelism * 2L * (NfcapdLimits.MaxUncompressedBlockSize + NfcapdLimits.MaxBlockSize) + (1L << 20);
             Assert.True(allocated < fixedCost, $"parallelism {parallelism}: AddFiles allocated {allocated} bytes for {2 * FlowCount} flows (fixed allowance {fixedCost})");

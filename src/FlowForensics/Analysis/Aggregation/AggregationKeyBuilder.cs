@@ -61,17 +61,17 @@ internal readonly struct AggregationKeyBuilder
     /// <summary>True when the key holds only addresses, ports, protocol and ToS (no AS, interface or VLAN fields).</summary>
     public bool AddressesAndNumbersOnly => _asMask == 0 && _interfacesMask == 0 && _vlansMask == 0;
 
-    public AggregationKey Build(FlowRecord flow)
+    public AggregationKey Build(in FlowCore flow)
     {
         FlowAddress src = default, dst = default;
         if (_src)
         {
-            src = flow.SrcAddress;
+            src = flow.Src;
             if (_maskSrc) src = src.Mask(src.IsIPv4 ? _src4 : _src6);
         }
         if (_dst)
         {
-            dst = flow.DstAddress;
+            dst = flow.Dst;
             if (_maskDst) dst = dst.Mask(dst.IsIPv4 ? _dst4 : _dst6);
         }
         ulong numbers = AggregationKey.PackNumbers(flow.SrcPort, flow.DstPort, flow.Protocol, flow.SrcTos, flow.DstTos) & _numbersMask;

@@ -85,6 +85,33 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
         return ref Append(key, hash, i);
     }
 
+    /// <summary>
+    /// The index slot a lookup of <paramref name="hash"/> starts at, read now: a batch reads the slots of all its keys
+    /// first, so their cache misses overlap, and then finds each key in memory already fetched.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong PeekSlot(uint hash) => _slots[(int)(hash >> _shift)];
+
+    /// <summary>The entry position a peeked slot points at when its hash is <paramref name="hash"/>; -1 otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PositionOf(ulong slot, uint hash) => slot != 0 && (uint)(slot >> 32) == hash ? (int)(uint)slot : -1;
+
+    /// <summary>The first word of the accumulator at <paramref name="position"/>, read now (see <see cref="PeekSlot"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long PeekEntry(int position) => _entries[position].Value.Flows;
+
+    /// <summary>
+    /// The accumulator at <paramref name="position"/> when that entry's key is <paramref name="key"/> (a peeked slot's
+    /// guess, still right after the table grew: entries keep their positions); otherwise a null reference.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref TopNAccumulator At(int position, in TKey key)
+    {
+        ref var entry = ref _entries[position];
+        if (entry.Key.Equals(key)) return ref entry.Value;
+        return ref Unsafe.NullRef<TopNAccumulator>();
+    }
+
     private ref TopNAccumulator Append(in TKey key, uint hash, int slot)
     {
         // The index has at least twice the entries' room, so a full entry array is the only reason to grow.

@@ -13,9 +13,9 @@ internal interface ITopNKeySource<TKey> where TKey : struct, IEquatable<TKey>
     /// <summary>True when each record also yields <see cref="Second"/> (both-ends properties).</summary>
     bool BothEnds { get; }
 
-    TKey First(FlowRecord flow, out bool reversed);
+    TKey First(in FlowCore flow, out bool reversed);
 
-    TKey Second(FlowRecord flow);
+    TKey Second(in FlowCore flow);
 
     /// <summary>The deterministic tie order (ascending).</summary>
     int Compare(TKey a, TKey b);
@@ -79,7 +79,7 @@ internal static class TopNColumns
         return text;
     }
 
-    public static ulong ReadNumber(FlowRecord flow, TopNField field) => field switch
+    public static ulong ReadNumber(in FlowCore flow, TopNField field) => field switch
     {
         TopNField.SrcPort => flow.SrcPort,
         TopNField.DstPort => flow.DstPort,
@@ -131,13 +131,13 @@ internal readonly struct AddressKeySource : ITopNKeySource<FlowAddress>
 
     public bool BothEnds => _both;
 
-    public FlowAddress First(FlowRecord flow, out bool reversed)
+    public FlowAddress First(in FlowCore flow, out bool reversed)
     {
         reversed = false;
-        return Masked(_fromDst ? flow.DstAddress : flow.SrcAddress);
+        return Masked(_fromDst ? flow.Dst : flow.Src);
     }
 
-    public FlowAddress Second(FlowRecord flow) => Masked(flow.DstAddress);
+    public FlowAddress Second(in FlowCore flow) => Masked(flow.Dst);
 
     private FlowAddress Masked(FlowAddress a) => _mask ? a.Mask(a.IsIPv4 ? _v4 : _v6) : a;
 
@@ -163,13 +163,13 @@ internal readonly struct NumberKeySource : ITopNKeySource<ulong>
 
     public bool BothEnds => _both;
 
-    public ulong First(FlowRecord flow, out bool reversed)
+    public ulong First(in FlowCore flow, out bool reversed)
     {
         reversed = false;
         return TopNColumns.ReadNumber(flow, _first);
     }
 
-    public ulong Second(FlowRecord flow) => TopNColumns.ReadNumber(flow, _second);
+    public ulong Second(in FlowCore flow) => TopNColumns.ReadNumber(flow, _second);
 
     public int Compare(ulong a, ulong b) => a.CompareTo(b);
 
@@ -197,7 +197,7 @@ internal readonly struct AggregationKeySource : ITopNKeySource<AggregationKey>
     /// <summary>The keys fit a <see cref="CompactAggregationKey"/> (no AS, interface or VLAN fields).</summary>
     public bool FitsCompactKey => _builder.AddressesAndNumbersOnly;
 
-    public AggregationKey First(FlowRecord flow, out bool reversed)
+    public AggregationKey First(in FlowCore flow, out bool reversed)
     {
         var key = _builder.Build(flow);
         reversed = false;
@@ -213,7 +213,7 @@ internal readonly struct AggregationKeySource : ITopNKeySource<AggregationKey>
         return key;
     }
 
-    public AggregationKey Second(FlowRecord flow) => default;
+    public AggregationKey Second(in FlowCore flow) => default;
 
     public int Compare(AggregationKey a, AggregationKey b) => a.CompareTo(b);
 
@@ -260,9 +260,9 @@ internal readonly struct CompactAggregationKeySource(AggregationKeySource inner)
 {
     public bool BothEnds => false;
 
-    public CompactAggregationKey First(FlowRecord flow, out bool reversed) => new(inner.First(flow, out reversed));
+    public CompactAggregationKey First(in FlowCore flow, out bool reversed) => new(inner.First(flow, out reversed));
 
-    public CompactAggregationKey Second(FlowRecord flow) => default;
+    public CompactAggregationKey Second(in FlowCore flow) => default;
 
     public int Compare(CompactAggregationKey a, CompactAggregationKey b) => a.ToKey().CompareTo(b.ToKey());
 

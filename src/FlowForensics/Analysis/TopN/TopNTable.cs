@@ -30,13 +30,13 @@ internal interface ITopNTable
     /// <summary>Entries the table holds before it grows (all partitions).</summary>
     long Capacity { get; }
 
-    void Add(FlowRecord flow);
+    void Add(in FlowCore flow);
 
     /// <summary>
     /// Adds the record's keys that fall in <paramref name="partition"/> and leaves the others: threads that each take one
     /// partition can add the same records at once, with no lock and no merge.
     /// </summary>
-    void AddToPartition(FlowRecord flow, int partition);
+    void AddToPartition(in FlowCore flow, int partition);
 
     /// <summary>The keys in <paramref name="partition"/>.</summary>
     int PartitionKeyCount(int partition);
@@ -73,12 +73,14 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         public readonly List<DistinctCounter[]> DistinctCounters = [];
         public readonly Staged[] Batch = new Staged[BatchSize];
         public int Staged;
+        public long Touched;
     }
 
     private struct Staged
     {
         public TKey Key;
         public uint Hash;
+        public int Position;   // the entry the key's first index slot points at, or -1
         public bool Reversed;
         public long Start, End, Flows, Packets, Bytes;
     }
@@ -134,15 +136,12 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     /// <summary>The partition of a hash: its bits above the lowest (which <see cref="TopNHashTable{TKey}.Hash"/> sets).</summary>
     private int PartitionOf(uint hash) => _partitions.Length == 1 ? 0 : (int)((hash >> 1) % (uint)_partitions.Length);
 
-    public void Add(FlowRecord flow) => AddKeys(flow, -1);
+    public void Add(in FlowCore flow) => AddKeys(flow, -1);
 
-    public void AddToPartition(FlowRecord flow, int partition) => AddKeys(flow, partition);
+    public void AddToPartition(in FlowCore flow, int partition) => AddKeys(flow, partition);
 
-    // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
-    // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
     /// <summary>Adds the record's key(s): all of them (<paramref name="only"/> below 0), or those in partition <paramref name="only"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddKeys(FlowRecord flow, int only)
+    private void AddKeys(in FlowCore flow, int only)
     {
         TKey key = _source.First(flow, out bool reversed);
         AddKey(key, flow, reversed, only);
@@ -150,22 +149,20 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void AddKey(in TKey key, FlowRecord flow, bool reversed, int only)
+    private void AddKey(in TKey key, in FlowCore flow, bool reversed, int only)
     {
         uint hash = TopNHashTable<TKey>.Hash(key);
         int partition = PartitionOf(hash);
         if (only < 0 || partition == only) Accumulate(_partitions[partition], key, hash, flow, reversed);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Accumulate(Partition partition, in TKey key, uint hash, FlowRecord flow, bool reversed)
+    private void Accumulate(Partition partition, in TKey key, uint hash, in FlowCore flow, bool reversed)
     {
         if (_distinct.Length != 0)
         {
             // The distinct counters need the whole record: no batch.
             ref var acc = ref partition.Table.GetOrAdd(key, hash, out bool exists);
-            Accumulate(ref acc, exists, reversed, flow.Start.Ticks, flow.End.Ticks, flow.Flows > 0 ? flow.Flows : 1,
-                flow.Packets + flow.OutPackets, flow.Bytes + flow.OutBytes);
+            Accumulate(ref acc, exists, reversed, flow.StartTicks, flow.EndTicks, flow.Flows, flow.Packets, flow.Bytes);
             AddDistinct(partition, ref acc, flow);
             return;
         }
@@ -173,22 +170,41 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         staged.Key = key;
         staged.Hash = hash;
         staged.Reversed = reversed;
-        staged.Start = flow.Start.Ticks;
-        staged.End = flow.End.Ticks;
-        staged.Flows = flow.Flows > 0 ? flow.Flows : 1;
-        staged.Packets = flow.Packets + flow.OutPackets;
-        staged.Bytes = flow.Bytes + flow.OutBytes;
+        staged.Start = flow.StartTicks;
+        staged.End = flow.EndTicks;
+        staged.Flows = flow.Flows;
+        staged.Packets = flow.Packets;
+        staged.Bytes = flow.Bytes;
         if (++partition.Staged == BatchSize) Flush(partition);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// Puts a batch into the table in three passes, so that the cache misses of its keys overlap instead of coming one
+    /// after another: read each key's first index slot, then the entry each slot points at, then add each record,
+    /// which now mostly finds its key in memory already fetched (keys not found so, or new, take the full lookup).
+    /// </summary>
     private static void Flush(Partition partition)
     {
         var table = partition.Table;
         var batch = partition.Batch.AsSpan(0, partition.Staged);
         partition.Staged = 0;
         foreach (ref var s in batch)
+            s.Position = TopNHashTable<TKey>.PositionOf(table.PeekSlot(s.Hash), s.Hash);
+        long touched = 0;
+        foreach (ref var s in batch)
+            if (s.Position >= 0) touched += table.PeekEntry(s.Position);
+        partition.Touched = touched;   // kept, so the reads are not left out
+        foreach (ref var s in batch)
         {
+            if (s.Position >= 0)
+            {
+                ref var found = ref table.At(s.Position, s.Key);
+                if (!Unsafe.IsNullRef(ref found))
+                {
+                    Accumulate(ref found, exists: true, s.Reversed, s.Start, s.End, s.Flows, s.Packets, s.Bytes);
+                    continue;
+                }
+            }
             ref var acc = ref table.GetOrAdd(s.Key, s.Hash, out bool exists);
             Accumulate(ref acc, exists, s.Reversed, s.Start, s.End, s.Flows, s.Packets, s.Bytes);
         }
@@ -218,7 +234,7 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         acc.Bytes += bytes;
     }
 
-    private void AddDistinct(Partition partition, ref TopNAccumulator acc, FlowRecord flow)
+    private void AddDistinct(Partition partition, ref TopNAccumulator acc, in FlowCore flow)
     {
         var all = partition.DistinctCounters;
         if (acc.DistinctSlot == 0)
@@ -232,10 +248,10 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         for (int i = 0; i < _distinct.Length; i++) set[i].Add(DistinctValue(flow, _distinct[i]));
     }
 
-    private static UInt128 DistinctValue(FlowRecord flow, TopNDistinctField field) => field switch
+    private static UInt128 DistinctValue(in FlowCore flow, TopNDistinctField field) => field switch
     {
-        TopNDistinctField.SrcAddr => new UInt128(flow.SrcAddress.High, flow.SrcAddress.Low),
-        TopNDistinctField.DstAddr => new UInt128(flow.DstAddress.High, flow.DstAddress.Low),
+        TopNDistinctField.SrcAddr => new UInt128(flow.Src.High, flow.Src.Low),
+        TopNDistinctField.DstAddr => new UInt128(flow.Dst.High, flow.Dst.Low),
         TopNDistinctField.SrcPort => flow.SrcPort,
         TopNDistinctField.DstPort => flow.DstPort,
         _ => flow.Protocol,

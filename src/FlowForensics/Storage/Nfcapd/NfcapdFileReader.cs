@@ -25,9 +25,8 @@ public sealed class NfcapdFileReader : IDisposable
     private readonly IBlockCodec _codec;
     private readonly long _dataStart;
     private readonly long _numBlocks;
-    private readonly NfcapdTables _tables = new();
+    private readonly NfcapdBlockDecoder _decoder = new();
     private readonly byte[] _blockHeader = new byte[NfcapdLayout.BlockHeaderSize];
-    private long _delivered;
 
     private NfcapdFileReader(string path, Stream stream, NfcapdFileInfo info, IBlockCodec codec, long dataStart, long numBlocks)
     {
@@ -49,10 +48,10 @@ public sealed class NfcapdFileReader : IDisposable
     public long Length { get; private set; }
 
     /// <summary>Blocks of types nfdump 1.7 does not hold flows in (1, 4, ...) that were skipped.</summary>
-    public long SkippedBlocks { get; private set; }
+    public long SkippedBlocks => _decoder.SkippedBlocks;
 
     /// <summary>Records of unknown type that were skipped.</summary>
-    public long SkippedRecords { get; private set; }
+    public long SkippedRecords => _decoder.SkippedRecords;
 
     /// <summary>Opens a file and reads its header and appendix. Throws <see cref="FlowDataException"/> when it is not a readable nfcapd file.</summary>
     public static NfcapdFileReader Open(string path)
@@ -264,7 +263,7 @@ public sealed class NfcapdFileReader : IDisposable
             for (int i = 0; i < batch.Count; i++)
                 yield return batch[i];
             if (problem is { } p)
-                throw new FlowDataException(_path, p.Offset, $"block {b}: {p.Reason}");
+                throw p.ToException(_path, b);
             offset = next;
         }
     }
@@ -295,92 +294,103 @@ public sealed class NfcapdFileReader : IDisposable
     internal long ForEachFlow(FlowRecord? reuse, Action<FlowRecord> onFlow, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(onFlow);
-        long before = _delivered;
+        long before = _decoder.Delivered;
         long offset = _dataStart;
         for (long b = 0; b < _numBlocks; b++)
         {
             cancel.ThrowIfCancellationRequested();
             var problem = ReadDataBlock(offset, reuse, onFlow, out long next);
             if (problem is { } p)
-                throw new FlowDataException(_path, p.Offset, $"block {b}: {p.Reason}");
+                throw p.ToException(_path, b);
             offset = next;
         }
-        return _delivered - before;
+        return _decoder.Delivered - before;
     }
 
-    private readonly record struct Problem(long Offset, string Reason);
-
-    /// <summary>One loaded block: header fields and the uncompressed payload (rented buffers, returned by <see cref="Return"/>).</summary>
-    private struct LoadedBlock
+    /// <summary>Loads the block at <paramref name="offset"/>: reads it and decompresses it into rented buffers that <see cref="NfcapdBlock.Return"/> gives back.</summary>
+    private NfcapdProblem? LoadBlock(long offset, out NfcapdBlock block)
     {
-        internal uint NumRecords;
-        internal ushort Type;
-        internal long PayloadOffset;
-        internal long NextOffset;
-        internal bool Compressed;
-        internal byte[]? Stored;
-        internal byte[]? Decoded;
-        internal int PayloadLength;
-
-        internal readonly ReadOnlySpan<byte> Payload =>
-            (Compressed ? Decoded : Stored).AsSpan(0, PayloadLength);
-
-        internal void Return()
-        {
-            if (Stored is not null) ArrayPool<byte>.Shared.Return(Stored);
-            if (Decoded is not null) ArrayPool<byte>.Shared.Return(Decoded);
-            Stored = Decoded = null;
-        }
+        var problem = ReadBlock(offset, null, out block);
+        if (problem is null && (problem = Decompress(ref block, _codec, Info.Compression, null)) is not null) block.Return();
+        return problem;
     }
 
-    private Problem? LoadBlock(long offset, out LoadedBlock block)
+    /// <summary>
+    /// Reads the block at <paramref name="offset"/>, header and stored payload, into <paramref name="buffers"/> when given
+    /// (the caller's, reused block after block) or into a rented buffer; the payload is still compressed (see
+    /// <see cref="Decompress"/>).
+    /// </summary>
+    internal NfcapdProblem? ReadBlock(long offset, NfcapdBlockBuffers? buffers, out NfcapdBlock block)
     {
         block = default;
         long left = Length - offset;
         if (left < NfcapdLayout.BlockHeaderSize)
-            return new Problem(offset, $"block header truncated: {Math.Max(0, left)} of {NfcapdLayout.BlockHeaderSize} bytes left in the file");
+            return new NfcapdProblem(offset, $"block header truncated: {Math.Max(0, left)} of {NfcapdLayout.BlockHeaderSize} bytes left in the file");
         _stream.Position = offset;
         _stream.ReadExactly(_blockHeader);
         ReadOnlySpan<byte> h = _blockHeader;
         uint numRecords = BinaryPrimitives.ReadUInt32LittleEndian(h[NfcapdLayout.BlockNumRecords..]);
         uint size = BinaryPrimitives.ReadUInt32LittleEndian(h[NfcapdLayout.BlockSize..]);
         if (numRecords == 0)
-            return new Problem(offset, "block header says 0 records");
+            return new NfcapdProblem(offset, "block header says 0 records");
         if (size == 0 || size > NfcapdLimits.MaxBlockSize)
-            return new Problem(offset, $"block size {size} outside 1..{NfcapdLimits.MaxBlockSize}");
+            return new NfcapdProblem(offset, $"block size {size} outside 1..{NfcapdLimits.MaxBlockSize}");
         if (size > left - NfcapdLayout.BlockHeaderSize)
-            return new Problem(offset, $"block of {size} bytes truncated: {left - NfcapdLayout.BlockHeaderSize} bytes left in the file");
+            return new NfcapdProblem(offset, $"block of {size} bytes truncated: {left - NfcapdLayout.BlockHeaderSize} bytes left in the file");
         block.NumRecords = numRecords;
         block.Type = BinaryPrimitives.ReadUInt16LittleEndian(h[NfcapdLayout.BlockType..]);
+        block.Offset = offset;
         block.PayloadOffset = offset + NfcapdLayout.BlockHeaderSize;
         block.NextOffset = block.PayloadOffset + size;
-        block.Stored = ArrayPool<byte>.Shared.Rent((int)size);
+        block.Rented = buffers is null;
+        block.Stored = buffers is null ? ArrayPool<byte>.Shared.Rent((int)size) : buffers.Stored;
+        block.StoredLength = (int)size;
         _stream.ReadExactly(block.Stored, 0, (int)size);
-        if (_codec is NoneBlockCodec)
+        return null;
+    }
+
+    /// <summary>
+    /// Decompresses a block that <see cref="ReadBlock"/> read, with <paramref name="codec"/> (the file's
+    /// <paramref name="compression"/>), into <paramref name="destination"/> (at least <see cref="NfcapdLimits.MaxUncompressedBlockSize"/>
+    /// bytes) or, when null, a rented buffer. An uncompressed block is left where it is.
+    /// </summary>
+    internal static NfcapdProblem? Decompress(ref NfcapdBlock block, IBlockCodec codec, NfcapdCompression compression, byte[]? destination)
+    {
+        if (codec is NoneBlockCodec)
         {
-            block.PayloadLength = (int)size;
+            block.Compressed = false;
+            block.PayloadLength = block.StoredLength;
             return null;
         }
         block.Compressed = true;
-        block.Decoded = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize);
-        if (!_codec.TryDecode(block.Stored.AsSpan(0, (int)size), block.Decoded.AsSpan(0, NfcapdLimits.MaxUncompressedBlockSize), out int written)
+        if (destination is null)
+        {
+            block.RentedDecoded = true;
+            destination = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize);
+        }
+        block.Decoded = destination;
+        if (!codec.TryDecode(block.Stored.AsSpan(0, block.StoredLength), destination.AsSpan(0, NfcapdLimits.MaxUncompressedBlockSize), out int written)
             || written == 0)
         {
-            block.Return();
-            return new Problem(offset, $"{Info.Compression} payload of {size} bytes does not decompress (corrupt, or larger than {NfcapdLimits.MaxUncompressedBlockSize} bytes)");
+            return new NfcapdProblem(block.Offset, $"{compression} payload of {block.StoredLength} bytes does not decompress (corrupt, or larger than {NfcapdLimits.MaxUncompressedBlockSize} bytes)");
         }
         block.PayloadLength = written;
         return null;
     }
 
-    /// <summary>
-    /// Decodes one data block, handing each flow to <paramref name="onFlow"/>: a fresh record each, or
-    /// <paramref name="reuse"/> reset and refilled when it is given.
-    /// </summary>
-    // Per-record code, compiled optimised at once: a run of a few seconds otherwise spends much of itself in the
-    // unoptimised tiers before tiering promotes it (docs/performance.md, Measure-FlowTopN).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Problem? ReadDataBlock(long offset, FlowRecord? reuse, Action<FlowRecord> onFlow, out long next)
+    /// <summary>The offset of the first data block and the number of blocks the header announces.</summary>
+    internal long DataStart => _dataStart;
+
+    /// <summary>The file's block codec (one instance per reader: some keep state).</summary>
+    internal IBlockCodec Codec => _codec;
+
+    internal long BlockCount => _numBlocks;
+
+    /// <summary>The path or source name that errors name.</summary>
+    internal string SourceName => _path;
+
+    /// <summary>Decodes one data block, handing each flow to <paramref name="onFlow"/> (see <see cref="NfcapdBlockDecoder.Decode"/>).</summary>
+    private NfcapdProblem? ReadDataBlock(long offset, FlowRecord? reuse, Action<FlowRecord> onFlow, out long next)
     {
         next = offset;
         var problem = LoadBlock(offset, out var block);
@@ -388,76 +398,12 @@ public sealed class NfcapdFileReader : IDisposable
         try
         {
             next = block.NextOffset;
-            if (block.Type != NfcapdLayout.BlockTypeV3 && block.Type != NfcapdLayout.BlockTypeV2)
-            {
-                SkippedBlocks++;
-                return null;
-            }
-            var payload = block.Payload;
-            int pos = 0;
-            for (uint r = 0; r < block.NumRecords; r++)
-            {
-                long at = block.Compressed ? offset : block.PayloadOffset + pos;
-                if (payload.Length - pos < NfcapdLayout.RecordHeaderSize)
-                    return new Problem(at, $"record {r} of {block.NumRecords} starts past the end of the {payload.Length}-byte payload");
-                ushort type = BinaryPrimitives.ReadUInt16LittleEndian(payload[pos..]);
-                ushort size = BinaryPrimitives.ReadUInt16LittleEndian(payload[(pos + 2)..]);
-                if (size < NfcapdLayout.RecordHeaderSize || size > payload.Length - pos)
-                    return new Problem(at, $"record {r} (type {type}) has size {size}, outside the {payload.Length}-byte payload");
-                var record = payload.Slice(pos, size);
-                RecordOutcome outcome = RecordOutcome.NotAFlow;
-                FlowRecord? flow = null;
-                string? why = null;
-                switch (type)
-                {
-                    case NfcapdLayout.V3RecordType:
-                        flow = Target(reuse);
-                        outcome = V3RecordReader.Decode(record, _tables, flow, out why);
-                        break;
-                    case NfcapdLayout.CommonRecordType:
-                        flow = Target(reuse);
-                        outcome = Layout1Reader.Decode(record, _tables, flow, out why);
-                        break;
-                    case NfcapdLayout.ExtensionMapType:
-                        Layout1Reader.ReadExtensionMap(record, _tables);
-                        break;
-                    case NfcapdLayout.ExporterInfoRecordType:
-                        V3RecordReader.ReadExporterInfo(record, _tables);
-                        break;
-                    case NfcapdLayout.SamplerRecordType:
-                        V3RecordReader.ReadSampler(record, _tables);
-                        break;
-                    case NfcapdLayout.SamplerLegacyRecordType:
-                        V3RecordReader.ReadLegacySampler(record, _tables);
-                        break;
-                    case NfcapdLayout.ExporterStatRecordType:
-                        break;
-                    default:
-                        SkippedRecords++;
-                        break;
-                }
-                if (outcome == RecordOutcome.Corrupt)
-                    return new Problem(at, $"record {r}: {why}");
-                if (outcome == RecordOutcome.Flow)
-                {
-                    _delivered++;
-                    onFlow(flow!);
-                }
-                pos += size;
-            }
-            return null;
+            return _decoder.Decode(block, reuse, onFlow);
         }
         finally
         {
             block.Return();
         }
-    }
-
-    private static FlowRecord Target(FlowRecord? reuse)
-    {
-        if (reuse is null) return new FlowRecord();
-        reuse.Reset();
-        return reuse;
     }
 
     public void Dispose()

@@ -5,9 +5,11 @@ internal static class NfcapdTime
 {
     private const ulong MaxMilliseconds = 253_402_300_799_999UL; // 9999-12-31 23:59:59.999
 
-    internal static DateTime FromMilliseconds(ulong msec) =>
-        msec > MaxMilliseconds ? DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc)
-                               : DateTime.UnixEpoch.AddTicks((long)msec * TimeSpan.TicksPerMillisecond);
+    internal static DateTime FromMilliseconds(ulong msec) => new(TicksFromMilliseconds(msec), DateTimeKind.Utc);
+
+    /// <summary>The ticks of <see cref="FromMilliseconds"/>'s time.</summary>
+    internal static long TicksFromMilliseconds(ulong msec) =>
+        msec > MaxMilliseconds ? DateTime.MaxValue.Ticks : DateTime.UnixEpoch.Ticks + (long)msec * TimeSpan.TicksPerMillisecond;
 
     internal static ulong ToMilliseconds(DateTime time)
     {

@@ -15,6 +15,77 @@ internal enum RecordOutcome : byte
 }
 
 /// <summary>
+/// Walks the elements of a V3 record (spec §7), checking every length against the record before anything is read:
+/// <see cref="Next"/> gives each element's type, length and body in turn, and stops at the end or at the first element
+/// that does not fit (<see cref="Problem"/> then says why).
+/// </summary>
+internal ref struct V3Elements
+{
+    private readonly ReadOnlySpan<byte> _record;
+    private readonly int _count;
+    private int _index;
+    private int _position;
+
+    private V3Elements(ReadOnlySpan<byte> record, int count)
+    {
+        _record = record;
+        _count = count;
+        _position = NfcapdLayout.V3HeaderSize;
+    }
+
+    /// <summary>Why the walk stopped early; null when every element fit.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>Checks the record header; false (with the problem) when the record cannot be walked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryOpen(ReadOnlySpan<byte> record, out V3Elements elements, out string? problem)
+    {
+        elements = default;
+        problem = null;
+        if (record.Length < NfcapdLayout.V3HeaderSize)
+        {
+            problem = $"V3 record of {record.Length} bytes is shorter than its 12-byte header";
+            return false;
+        }
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(record[NfcapdLayout.V3NumElements..]);
+        if (count > NfcapdLimits.MaxElementsPerRecord)
+        {
+            problem = $"V3 record claims {count} elements (limit {NfcapdLimits.MaxElementsPerRecord})";
+            return false;
+        }
+        elements = new V3Elements(record, count);
+        return true;
+    }
+
+    /// <summary>The next element: its type, its length field (header included) and its body.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Next(out ushort type, out int length, out ReadOnlySpan<byte> body)
+    {
+        body = default;
+        type = 0;
+        length = 0;
+        if (_index == _count) return false;
+        int at = _position;
+        if (_record.Length - at < NfcapdLayout.ElementHeaderSize)
+        {
+            Problem = $"element {_index} header runs past the record end (record offset {at})";
+            return false;
+        }
+        type = BinaryPrimitives.ReadUInt16LittleEndian(_record[at..]);
+        length = BinaryPrimitives.ReadUInt16LittleEndian(_record[(at + 2)..]);
+        if (length < NfcapdLayout.ElementHeaderSize || length > _record.Length - at)
+        {
+            Problem = $"element {_index} (id {type}) has length {length}, outside the record (record offset {at})";
+            return false;
+        }
+        body = _record.Slice(at + NfcapdLayout.ElementHeaderSize, length - NfcapdLayout.ElementHeaderSize);
+        _position = at + length;
+        _index++;
+        return true;
+    }
+}
+
+/// <summary>
 /// Decodes V3 flow records (spec §7/§8) and the non-flow records that give them context (§9). Elements may
 /// come in any order; unknown or unmapped ones are skipped by their length; a shorter-than-known fixed element
 /// is ignored; lengths are checked against the record before any read.
@@ -27,18 +98,7 @@ internal static class V3RecordReader
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static RecordOutcome Decode(ReadOnlySpan<byte> record, NfcapdTables tables, FlowRecord f, out string? problem)
     {
-        problem = null;
-        if (record.Length < NfcapdLayout.V3HeaderSize)
-        {
-            problem = $"V3 record of {record.Length} bytes is shorter than its 12-byte header";
-            return RecordOutcome.Corrupt;
-        }
-        int numElements = BinaryPrimitives.ReadUInt16LittleEndian(record[NfcapdLayout.V3NumElements..]);
-        if (numElements > NfcapdLimits.MaxElementsPerRecord)
-        {
-            problem = $"V3 record claims {numElements} elements (limit {NfcapdLimits.MaxElementsPerRecord})";
-            return RecordOutcome.Corrupt;
-        }
+        if (!V3Elements.TryOpen(record, out var elements, out problem)) return RecordOutcome.Corrupt;
         f.EngineType = record[NfcapdLayout.V3EngineType];
         f.EngineId = record[NfcapdLayout.V3EngineId];
         f.ExporterId = BinaryPrimitives.ReadUInt16LittleEndian(record[NfcapdLayout.V3ExporterId..]);
@@ -47,20 +107,8 @@ internal static class V3RecordReader
         long selectorId = long.MinValue;
         ushort selectorSysId = 0;
 
-        var r = new WireReader(record[NfcapdLayout.V3HeaderSize..]);
-        for (int i = 0; i < numElements; i++)
+        while (elements.Next(out ushort type, out int length, out var e))
         {
-            int at = NfcapdLayout.V3HeaderSize + r.Consumed;
-            if (!r.TryReadUInt16LittleEndian(out ushort type) || !r.TryReadUInt16LittleEndian(out ushort length))
-            {
-                problem = $"element {i} header runs past the record end (record offset {at})";
-                return RecordOutcome.Corrupt;
-            }
-            if (length < NfcapdLayout.ElementHeaderSize || !r.TrySlice(length - NfcapdLayout.ElementHeaderSize, out var e))
-            {
-                problem = $"element {i} (id {type}) has length {length}, outside the record (record offset {at})";
-                return RecordOutcome.Corrupt;
-            }
             switch (type)
             {
                 case ExtensionElementId.GenericFlow when e.Length >= 48:
@@ -183,8 +231,82 @@ internal static class V3RecordReader
                     break; // unknown, unmapped (NSEL/NEL, payload, pfinfo, layer2 ...) or too short: skipped by length
             }
         }
+        if (elements.Problem is { } bad)
+        {
+            problem = bad;
+            return RecordOutcome.Corrupt;
+        }
 
         Complete(f, flags, selectorId, selectorSysId, tables);
+        return RecordOutcome.Flow;
+    }
+
+    /// <summary>
+    /// Decodes what statistics read of a V3 flow record (<see cref="FlowCore"/>): the same values as <see cref="Decode"/>
+    /// gives a <see cref="FlowRecord"/>, and the same verdict and problem on a corrupt record, but only the elements that
+    /// hold them are read and nothing else is filled in.
+    /// </summary>
+    // Left to tiered compilation on purpose, like the top-N table's add path: compiled at once
+    // (AggressiveOptimization) it went without the profile-guided inlining of tier 1, and warm runs of Measure-FlowTopN
+    // took a third longer (docs/performance.md).
+    internal static RecordOutcome DecodeCore(ReadOnlySpan<byte> record, ref FlowCore c, out string? problem)
+    {
+        if (!V3Elements.TryOpen(record, out var elements, out problem)) return RecordOutcome.Corrupt;
+        c = default;
+        long flows = 1, packets = 0, bytes = 0, outPackets = 0, outBytes = 0;
+        while (elements.Next(out ushort type, out _, out var e))
+        {
+            switch (type)
+            {
+                case ExtensionElementId.GenericFlow when e.Length >= 48:
+                    c.StartTicks = NfcapdTime.TicksFromMilliseconds(U64(e, 0));
+                    c.EndTicks = NfcapdTime.TicksFromMilliseconds(U64(e, 8));
+                    packets = (long)U64(e, 24);
+                    bytes = (long)U64(e, 32);
+                    c.SrcPort = U16(e, 40);
+                    c.DstPort = U16(e, 42);
+                    c.Protocol = e[44];
+                    c.SrcTos = e[47];
+                    break;
+                case ExtensionElementId.Ipv4Flow when e.Length >= 8:
+                    c.Src = FlowAddress.FromIPv4(U32(e, 0));
+                    c.Dst = FlowAddress.FromIPv4(U32(e, 4));
+                    break;
+                case ExtensionElementId.Ipv6Flow when e.Length >= 32:
+                    c.Src = V6(e, 0);
+                    c.Dst = V6(e, 16);
+                    break;
+                case ExtensionElementId.FlowMisc when e.Length >= 14:
+                    c.InputInterface = U32(e, 0);
+                    c.OutputInterface = U32(e, 4);
+                    c.DstTos = e[11];
+                    break;
+                case ExtensionElementId.CntFlow when e.Length >= 24:
+                    ulong n = U64(e, 0);
+                    flows = n == 0 ? 1 : (long)n;
+                    outPackets = (long)U64(e, 8);
+                    outBytes = (long)U64(e, 16);
+                    break;
+                case ExtensionElementId.VLan when e.Length >= 8:
+                    c.SrcVlan = (ushort)U32(e, 0);
+                    c.DstVlan = (ushort)U32(e, 4);
+                    break;
+                case ExtensionElementId.AsRouting when e.Length >= 8:
+                    c.SrcAs = U32(e, 0);
+                    c.DstAs = U32(e, 4);
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (elements.Problem is { } bad)
+        {
+            problem = bad;
+            return RecordOutcome.Corrupt;
+        }
+        c.Flows = flows > 0 ? flows : 1;
+        c.Packets = packets + outPackets;
+        c.Bytes = bytes + outBytes;
         return RecordOutcome.Flow;
     }
 

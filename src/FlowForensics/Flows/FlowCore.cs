@@ -1,0 +1,49 @@
+namespace FlowForensics.Flows;
+
+/// <summary>
+/// What statistics read of a flow, as a value: addresses, ports, protocol, ToS, AS numbers, interfaces, VLANs, the
+/// start and end, and the counters (the two directions added). Measure-FlowTopN's -Path engine decodes it straight
+/// from a file's bytes (<c>V3RecordReader.DecodeCore</c>), with no <see cref="FlowRecord"/> to fill, reset and read back;
+/// records from the pipeline are turned into one by <see cref="From"/>. Both give the same values.
+/// </summary>
+internal struct FlowCore
+{
+    public FlowAddress Src, Dst;
+    public long StartTicks, EndTicks;
+
+    /// <summary>The flows the record stands for (at least 1), its packets and bytes in and out together.</summary>
+    public long Flows, Packets, Bytes;
+
+    public uint SrcAs, DstAs, InputInterface, OutputInterface;
+    public ushort SrcPort, DstPort, SrcVlan, DstVlan;
+    public byte Protocol, SrcTos, DstTos;
+
+    /// <summary>The record's values.</summary>
+    public static FlowCore From(FlowRecord flow) => new()
+    {
+        Src = flow.SrcAddress,
+        Dst = flow.DstAddress,
+        StartTicks = flow.Start.Ticks,
+        EndTicks = flow.End.Ticks,
+        Flows = flow.Flows > 0 ? flow.Flows : 1,
+        Packets = flow.Packets + flow.OutPackets,
+        Bytes = flow.Bytes + flow.OutBytes,
+        SrcAs = flow.SrcAs,
+        DstAs = flow.DstAs,
+        InputInterface = flow.InputInterface,
+        OutputInterface = flow.OutputInterface,
+        SrcPort = flow.SrcPort,
+        DstPort = flow.DstPort,
+        SrcVlan = flow.SrcVlan,
+        DstVlan = flow.DstVlan,
+        Protocol = flow.Protocol,
+        SrcTos = flow.SrcTos,
+        DstTos = flow.DstTos,
+    };
+}
+
+/// <summary>Where decoded <see cref="FlowCore"/>s go, one at a time, on one thread.</summary>
+internal interface IFlowCoreSink
+{
+    void Add(in FlowCore core);
+}
