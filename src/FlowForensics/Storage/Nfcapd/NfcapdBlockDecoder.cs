@@ -42,15 +42,21 @@ internal struct NfcapdBlock
     }
 }
 
-/// <summary>A buffer for a stored block payload, as large as one may be (<see cref="NfcapdLimits.MaxBlockSize"/>), rented once and reused block after block.</summary>
+/// <summary>
+/// A stored and a decompressed buffer, each as large as a block may be (<see cref="NfcapdLimits"/>), rented once and
+/// reused block after block.
+/// </summary>
 internal sealed class NfcapdBlockBuffers : IDisposable
 {
     internal byte[] Stored { get; private set; } = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxBlockSize);
 
+    internal byte[] Decoded { get; private set; } = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize);
+
     public void Dispose()
     {
         if (Stored.Length != 0) ArrayPool<byte>.Shared.Return(Stored);
-        Stored = [];
+        if (Decoded.Length != 0) ArrayPool<byte>.Shared.Return(Decoded);
+        Stored = Decoded = [];
     }
 }
 

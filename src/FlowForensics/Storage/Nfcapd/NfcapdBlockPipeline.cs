@@ -1,23 +1,24 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
-using FlowForensics.Storage.Compression;
 using FlowForensics.Wire;
 
 namespace FlowForensics.Storage.Nfcapd;
 
 /// <summary>
-/// Reads nfcapd files a few blocks ahead on a thread of its own, and hands every block, in file order, to each of a
-/// fixed number of consumers, which decompress and decode it. The file I/O of the next blocks then overlaps the work on
-/// this one (evidence read from disk for the first time costs about as much to read as to decode), and consumers that
-/// each count a share of the keys (Measure-FlowTopN's threads) share each read. Decompression stays with the consumer:
-/// decompressed on the reading thread, a block had to travel to the consumer's processor cache, which made the whole
-/// read slower on a two-processor machine (0.15 s against 0.13 s for 2 M flows), not faster.
+/// Reads and decompresses nfcapd files a few blocks ahead on a thread of its own, and hands every block, in file order,
+/// to each of a fixed number of consumers, which decode it. The file I/O and decompression of the next blocks (LZ4 is a
+/// fifth to a third of reading a file) then overlap the decoding and counting of this one, and consumers that each count
+/// a share of the keys (Measure-FlowTopN's threads) share each block instead of each reading and decompressing it.
 /// </summary>
 /// <remarks>
-/// Memory is <see cref="SlotCount"/> stored-block buffers, and one decompression buffer per consumer, whatever the files hold. A file that cannot be opened, or
-/// whose block cannot be loaded, ends in a <see cref="ItemKind.FileEnd"/> item carrying the error after the blocks
-/// before it; the next file follows. Every consumer must take every item in turn and release it; <see cref="Stop"/>
-/// (or cancelling the token) wakes and stops everyone.
+/// <para>A block decompressed on this thread has to travel to the consumer's processor cache. That made a bare read
+/// (decode and drop every flow) slower on a two-processor machine (0.15 s against 0.13 s for 2 M flows) than
+/// decompressing where the block is decoded, but every real consumer does more per flow than that: Measure-FlowTopN over
+/// the same flows took 0.13–0.16 s against 0.16–0.17 s for `-s srcip` and 0.23–0.26 s against 0.31–0.32 s for
+/// `-s record` (docs/performance.md).</para>
+/// <para>Memory is <see cref="SlotCount"/> pairs of block buffers whatever the files hold. A file that cannot be opened,
+/// or whose block cannot be loaded, ends in a <see cref="ItemKind.FileEnd"/> item carrying the error after the blocks
+/// before it; the next file follows. Every consumer must take every item in turn and release it; <see cref="Stop"/> (or
+/// cancelling the token) wakes and stops everyone.</para>
 /// </remarks>
 internal sealed class NfcapdBlockPipeline : IDisposable
 {
@@ -39,9 +40,6 @@ internal sealed class NfcapdBlockPipeline : IDisposable
         internal int File;
         internal long BlockIndex;
         internal NfcapdBlock Block;
-
-        /// <summary>The file's compression: each consumer decompresses with a codec of its own.</summary>
-        internal NfcapdCompression Compression;
 
         /// <summary>At a file's end: its length in bytes (0 when it could not be looked at) and its error, if any.</summary>
         internal long FileLength;
@@ -121,82 +119,50 @@ internal sealed class NfcapdBlockPipeline : IDisposable
         Action<FlowDataException>? onFileError, Action<long>? onProgress)
     {
         long sequence = 0, delivered = 0, bytesDone = 0;
-        var file = new ConsumedFile();
-        byte[]? decompressed = null;
-        try
+        int file = -1;
+        NfcapdBlockDecoder? decoder = null;
+        FlowDataException? damage = null;
+        while (true)
         {
-            while (true)
+            var item = Take(sequence++);
+            try
             {
-                var item = Take(sequence++);
-                try
+                switch (item.Kind)
                 {
-                    switch (item.Kind)
-                    {
-                        case ItemKind.Done:
-                            return delivered;
-                        case ItemKind.Block:
-                            if (item.File != file.Index) file.Start(item.File, item.Compression);
-                            if (file.Damage is null)
-                            {
-                                var block = item.Block;   // this consumer's copy: decompressing sets its payload
-                                var problem = NfcapdFileReader.Decompress(ref block, file.Codec!, item.Compression,
-                                                  decompressed ??= ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize))
-                                              ?? decode(file.Decoder!, block);
-                                if (problem is { } p) file.Damage = p.ToException(_files[item.File], item.BlockIndex);   // the rest of the file is passed over
-                            }
-                            if (reports) onProgress?.Invoke(bytesDone + item.Block.NextOffset);
-                            break;
-                        default:
-                            var error = (item.File == file.Index ? file.Damage : null) ?? item.Error;
-                            delivered += item.File == file.Index ? file.Decoder!.Delivered : 0;
-                            file.End();
-                            bytesDone += item.FileLength;
-                            if (!reports) break;
-                            if (error is not null)
-                            {
-                                if (onFileError is null) ExceptionDispatchInfo.Throw(error);
-                                onFileError(error);
-                            }
-                            onProgress?.Invoke(bytesDone);
-                            break;
-                    }
-                }
-                finally
-                {
-                    Release(item);
+                    case ItemKind.Done:
+                        return delivered;
+                    case ItemKind.Block:
+                        if (item.File != file)
+                        {
+                            file = item.File;
+                            decoder = new NfcapdBlockDecoder();
+                            damage = null;
+                        }
+                        if (damage is null && decode(decoder!, item.Block) is { } problem)
+                            damage = problem.ToException(_files[file], item.BlockIndex);   // the rest of the file is passed over
+                        if (reports) onProgress?.Invoke(bytesDone + item.Block.NextOffset);
+                        break;
+                    default:
+                        var error = (item.File == file ? damage : null) ?? item.Error;
+                        delivered += item.File == file ? decoder!.Delivered : 0;
+                        file = -1;
+                        decoder = null;
+                        damage = null;
+                        bytesDone += item.FileLength;
+                        if (!reports) break;
+                        if (error is not null)
+                        {
+                            if (onFileError is null) ExceptionDispatchInfo.Throw(error);
+                            onFileError(error);
+                        }
+                        onProgress?.Invoke(bytesDone);
+                        break;
                 }
             }
-        }
-        finally
-        {
-            file.End();
-            if (decompressed is not null) ArrayPool<byte>.Shared.Return(decompressed);
-        }
-    }
-
-    /// <summary>A consumer's state for the file it is in: the decoder with the file's tables, its codec, its damage.</summary>
-    private sealed class ConsumedFile
-    {
-        internal int Index = -1;
-        internal NfcapdBlockDecoder? Decoder;
-        internal IBlockCodec? Codec;
-        internal FlowDataException? Damage;
-
-        internal void Start(int index, NfcapdCompression compression)
-        {
-            End();
-            Index = index;
-            Decoder = new NfcapdBlockDecoder();
-            Codec = BlockCodecs.For(compression);
-        }
-
-        internal void End()
-        {
-            (Codec as IDisposable)?.Dispose();
-            Index = -1;
-            Decoder = null;
-            Codec = null;
-            Damage = null;
+            finally
+            {
+                Release(item);
+            }
         }
     }
 
@@ -238,13 +204,13 @@ internal sealed class NfcapdBlockPipeline : IDisposable
             for (long b = 0; b < reader.BlockCount; b++)
             {
                 var item = BeginWrite(sequence);
-                if (reader.ReadBlock(offset, item.Buffers, out item.Block) is { } problem)
+                if ((reader.ReadBlock(offset, item.Buffers, out item.Block)
+                     ?? reader.Decompress(ref item.Block, item.Buffers.Decoded)) is { } problem)
                 {
                     error = problem.ToException(path, b);
                     break;
                 }
                 item.Kind = ItemKind.Block;
-                item.Compression = reader.Info.Compression;
                 item.File = index;
                 item.BlockIndex = b;
                 Publish(item);

@@ -311,7 +311,7 @@ public sealed class NfcapdFileReader : IDisposable
     private NfcapdProblem? LoadBlock(long offset, out NfcapdBlock block)
     {
         var problem = ReadBlock(offset, null, out block);
-        if (problem is null && (problem = Decompress(ref block, _codec, Info.Compression, null)) is not null) block.Return();
+        if (problem is null && (problem = Decompress(ref block, null)) is not null) block.Return();
         return problem;
     }
 
@@ -350,13 +350,13 @@ public sealed class NfcapdFileReader : IDisposable
     }
 
     /// <summary>
-    /// Decompresses a block that <see cref="ReadBlock"/> read, with <paramref name="codec"/> (the file's
-    /// <paramref name="compression"/>), into <paramref name="destination"/> (at least <see cref="NfcapdLimits.MaxUncompressedBlockSize"/>
-    /// bytes) or, when null, a rented buffer. An uncompressed block is left where it is.
+    /// Decompresses a block that <see cref="ReadBlock"/> read into <paramref name="destination"/> (at least
+    /// <see cref="NfcapdLimits.MaxUncompressedBlockSize"/> bytes) or, when null, a rented buffer. An uncompressed block is
+    /// left where it is.
     /// </summary>
-    internal static NfcapdProblem? Decompress(ref NfcapdBlock block, IBlockCodec codec, NfcapdCompression compression, byte[]? destination)
+    internal NfcapdProblem? Decompress(ref NfcapdBlock block, byte[]? destination)
     {
-        if (codec is NoneBlockCodec)
+        if (_codec is NoneBlockCodec)
         {
             block.Compressed = false;
             block.PayloadLength = block.StoredLength;
@@ -369,10 +369,10 @@ public sealed class NfcapdFileReader : IDisposable
             destination = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize);
         }
         block.Decoded = destination;
-        if (!codec.TryDecode(block.Stored.AsSpan(0, block.StoredLength), destination.AsSpan(0, NfcapdLimits.MaxUncompressedBlockSize), out int written)
+        if (!_codec.TryDecode(block.Stored.AsSpan(0, block.StoredLength), destination.AsSpan(0, NfcapdLimits.MaxUncompressedBlockSize), out int written)
             || written == 0)
         {
-            return new NfcapdProblem(block.Offset, $"{compression} payload of {block.StoredLength} bytes does not decompress (corrupt, or larger than {NfcapdLimits.MaxUncompressedBlockSize} bytes)");
+            return new NfcapdProblem(block.Offset, $"{Info.Compression} payload of {block.StoredLength} bytes does not decompress (corrupt, or larger than {NfcapdLimits.MaxUncompressedBlockSize} bytes)");
         }
         block.PayloadLength = written;
         return null;
@@ -380,9 +380,6 @@ public sealed class NfcapdFileReader : IDisposable
 
     /// <summary>The offset of the first data block and the number of blocks the header announces.</summary>
     internal long DataStart => _dataStart;
-
-    /// <summary>The file's block codec (one instance per reader: some keep state).</summary>
-    internal IBlockCodec Codec => _codec;
 
     internal long BlockCount => _numBlocks;
 
