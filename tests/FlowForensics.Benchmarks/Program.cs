@@ -4,10 +4,9 @@ namespace FlowForensics.Benchmarks;
 
 /// <summary>
 /// BenchmarkDotNet micro-benchmarks (<c>dotnet run -c Release -- --filter '*'</c>) and the side-by-side runs
-/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn|collector ...</c>), the baseline hunt's engine over
+/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|read|filter|topn|collector|hunts ...</c>), the baseline hunt's engine over
 /// nfcapd files (<c>sidebyside baseline DIR [SCALE]</c>), and the scan and lateral-movement hunts over many flows
 /// (<c>hunts generate|scan|lateral DIR</c>).
-/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|topn|hunts ...</c>).
 /// </summary>
 public static class Program
 {

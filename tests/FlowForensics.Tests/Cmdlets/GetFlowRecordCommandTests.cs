@@ -446,7 +446,9 @@ public sealed class GetFlowRecordCommandTests : IDisposable
     [Fact]
     public void StopEndsALongReadPromptlyAndClosesTheFile()
     {
-        string big = SharedData.Path("data", "nfcapd", "chrispassas", "nfcapd-large-bz2");
+        // A copy of its own: other tests read the shared file at the same time, and their handles would count.
+        string big = Path.Combine(Dir("stop"), "nfcapd-large-bz2");
+        File.Copy(SharedData.Path("data", "nfcapd", "chrispassas", "nfcapd-large-bz2"), big);
         using var s = PsSession.WithModule();
         s.SetVariable("f", big);
         RunningScript run = s.BeginInvoke("Get-FlowRecord -LiteralPath $f | ForEach-Object { [System.Threading.Thread]::Sleep(1); $_ }");
