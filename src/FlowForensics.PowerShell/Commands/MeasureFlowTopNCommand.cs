@@ -96,6 +96,7 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
             wrapped.TypeNames.Insert(0, DistinctRowTypeName);
             WriteObject(wrapped);
         }
+        aggregator.ReleaseMemory();   // the rows are built: the next query in this session reuses the table's memory
     }
 
     /// <summary>The engine reads the files on several threads (see TopNAggregator.AddFiles); errors and progress come back on this thread.</summary>

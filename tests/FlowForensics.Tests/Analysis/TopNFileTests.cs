@@ -86,6 +86,57 @@ public sealed class TopNFileTests : IDisposable
         Assert.Equal(Describe(sequential.GetRows()), Describe(parallel.GetRows()));
     }
 
+    // Without a filter only what statistics read is decoded (FlowCore); with a window only, too.
+    [Theory]
+    [InlineData("SrcAddr", false, 1, false, false)]
+    [InlineData("SrcAddr", false, 2, true, true)]
+    [InlineData("Conversation", true, 1, false, true)]
+    [InlineData("Conversation", false, 3, true, false)]
+    [InlineData("SrcAddr,DstAddr", true, 2, false, false)]
+    [InlineData("DstPort", false, 1, true, true)]
+    [InlineData("Address", false, 2, false, true)]
+    public void WithoutAFilterTheCoreDecodeGivesTheSameRows(string property, bool bidirectional, int parallelism, bool distinct, bool window)
+    {
+        var options = new TopNOptions(TopNOptions.ParseProperties(property.Split(',')))
+        {
+            Top = 0,
+            Order = TopNOrder.Bytes,
+            Bidirectional = bidirectional,
+            Distinct = distinct ? [TopNDistinctField.DstPort, TopNDistinctField.SrcAddr] : [],
+        };
+        var t0 = new DateTime(2024, 7, 11, 9, 0, 0, DateTimeKind.Utc);
+        var selection = window ? new FlowSelection(null, t0.AddMinutes(7), t0.AddMinutes(23)) : FlowSelection.All;
+        var sequential = new TopNAggregator(options);
+        long acceptedInOrder = sequential.AddRange(new FlowFileSet([_dir]).ReadFlows(), selection);
+        var parallel = new TopNAggregator(options);
+        long accepted = parallel.AddFiles(_files, selection, parallelism);
+
+        Assert.Equal(acceptedInOrder, accepted);
+        Assert.InRange(accepted, window ? 8_000 : 21_000, window ? 11_000 : 21_000);
+        Assert.Equal(sequential.TotalBytes, parallel.TotalBytes);
+        Assert.Equal(Describe(sequential.GetRows()), Describe(parallel.GetRows()));
+    }
+
+    [Fact]
+    public void AfterReleasingItsMemoryTheNextAggregatorCountsAlike()
+    {
+        var options = new TopNOptions(TopNOptions.ParseProperties(["SrcAddr", "DstPort"])) { Top = 0, Order = TopNOrder.Flows };
+        var first = new TopNAggregator(options);
+        first.AddFiles(_files, FlowSelection.All, 1);
+        var rows = Describe(first.GetRows());
+        Assert.True(first.KeyCount > 500, $"{first.KeyCount} keys");
+        first.ReleaseMemory();
+        Assert.Equal(0, first.KeyCount);
+        Assert.Empty(first.GetRows());
+        // The next aggregators rent the released arrays, old entries and all.
+        var other = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["DstPort", "SrcAddr"])) { Top = 0, Order = TopNOrder.Flows });
+        other.AddFiles(_files[..3], FlowSelection.All, 1);
+        other.ReleaseMemory();
+        var second = new TopNAggregator(options);
+        second.AddFiles(_files, FlowSelection.All, 1);
+        Assert.Equal(rows, Describe(second.GetRows()));
+    }
+
     [Theory]
     [InlineData("DstPort", 1)]
     [InlineData("DstPort", 3)]

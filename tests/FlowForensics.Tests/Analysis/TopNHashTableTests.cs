@@ -89,4 +89,60 @@ public sealed class TopNHashTableTests
         Assert.Empty(HugePageArrays.Allocate<long>(0));
         Assert.Equal(3, HugePageArrays.Allocate<long>(3).Length);
     }
+
+    [Fact]
+    public void ATableAfterAReleasedOneStartsFromNothing()
+    {
+        // The released table's arrays go back to the pools; the next tables rent them with the old entries and index
+        // still in them, and must count as if they were new.
+        for (int round = 0; round < 4; round++)
+        {
+            var random = new Random(round);
+            var table = new TopNHashTable<long>();
+            var expected = new Dictionary<long, long>();
+            int distinct = round % 2 == 0 ? 90_000 : 700;   // the pooled sizes, or only the smallest
+            for (int i = 0; i < 3 * distinct; i++)
+            {
+                long key = random.NextInt64(distinct) * (round + 1);
+                ref var acc = ref table.GetOrAdd(key, TopNHashTable<long>.Hash(key), out bool exists);
+                Assert.Equal(expected.ContainsKey(key), exists);
+                acc.Flows++;
+                acc.Bytes += i;
+                expected[key] = expected.GetValueOrDefault(key) + i;
+            }
+            Assert.Equal(expected.Count, table.Count);
+            foreach (var e in table.Entries.ToArray())
+            {
+                Assert.Equal(expected[e.Key], e.Value.Bytes);
+                Assert.InRange(e.Value.Flows, 1, 3 * distinct);
+            }
+            table.Release();
+            Assert.Equal(0, table.Count);
+            Assert.False(table.GetOrAdd(12345, TopNHashTable<long>.Hash(12345), out _).Flows != 0, "a released table is empty");
+        }
+    }
+
+    [Fact]
+    public async Task ATableWhoseFirstArrayCameLargerFromThePoolStillGrowsItsIndex()
+    {
+        // The pool hands out an array from a larger bucket when the asked-for bucket is empty. A table that sized its
+        // index for the length it asked for, not the one it got, filled its index and looped for ever.
+        var work = Task.Run(() =>
+        {
+            var grown = new TopNHashTable<long>();
+            for (long k = 0; k < 2_000; k++) grown.GetOrAdd(k, TopNHashTable<long>.Hash(k), out _);   // returns 64..1024 arrays
+            var tables = Enumerable.Range(0, 6).Select(_ => new TopNHashTable<long>()).ToList();    // empties the smallest bucket
+            Assert.Contains(tables, t => t.Capacity > 64);   // some came from a larger bucket
+            foreach (var table in tables)
+            {
+                for (long k = 0; k < 5_000; k++) table.GetOrAdd(k, TopNHashTable<long>.Hash(k), out _).Flows++;
+                Assert.Equal(5_000, table.Count);
+            }
+            grown.Release();
+            foreach (var table in tables) table.Release();
+        });
+        var finished = await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(finished == work, "a table's index filled up (endless probe)");
+        await work;
+    }
 }

@@ -265,6 +265,16 @@ public sealed class TopNAggregator
         }
     }
 
+    /// <summary>
+    /// Gives the key table's memory back to be reused by the next aggregator (a console session runs query after query)
+    /// and empties this one: call it once the rows are taken, never before.
+    /// </summary>
+    public void ReleaseMemory()
+    {
+        _table.Release();
+        RecordCount = TotalFlows = TotalPackets = TotalBytes = 0;
+    }
+
     /// <summary>The top rows, best first, ranked 1..N; ties ranked by the key ascending.</summary>
     public IReadOnlyList<TopNRow> GetRows() =>
         _table.BuildRows(Options.Order, Options.Top, TotalFlows, TotalPackets, TotalBytes);

@@ -54,6 +54,9 @@ internal interface ITopNTable
     void EnsurePartitionCapacity(int partition, int keys);
 
     List<TopNRow> BuildRows(TopNOrder order, int top, long totalFlows, long totalPackets, long totalBytes);
+
+    /// <summary>Gives the key tables' memory back for later tables (<see cref="TopNHashTable{TKey}.Release"/>); the table is empty afterwards.</summary>
+    void Release();
 }
 
 internal sealed class TopNTable<TKey, TSource> : ITopNTable
@@ -110,6 +113,16 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     }
 
     public int Partitions => _partitions.Length;
+
+    public void Release()
+    {
+        foreach (var p in _partitions)
+        {
+            p.Staged = 0;
+            p.Table.Release();
+            p.DistinctCounters.Clear();
+        }
+    }
 
     public long Capacity => _partitions.Sum(p => (long)Flushed(p).Table.Capacity);
 

@@ -343,7 +343,7 @@ public sealed class NfcapdFileReader : IDisposable
         block.PayloadOffset = offset + NfcapdLayout.BlockHeaderSize;
         block.NextOffset = block.PayloadOffset + size;
         block.Rented = buffers is null;
-        block.Stored = buffers is null ? ArrayPool<byte>.Shared.Rent((int)size) : buffers.Stored;
+        block.Stored = buffers is null ? NfcapdBlockBuffers.Pool.Rent((int)size) : buffers.Stored;
         block.StoredLength = (int)size;
         _stream.ReadExactly(block.Stored, 0, (int)size);
         return null;
@@ -366,7 +366,7 @@ public sealed class NfcapdFileReader : IDisposable
         if (destination is null)
         {
             block.RentedDecoded = true;
-            destination = ArrayPool<byte>.Shared.Rent(NfcapdLimits.MaxUncompressedBlockSize);
+            destination = NfcapdBlockBuffers.Pool.Rent(NfcapdLimits.MaxUncompressedBlockSize);
         }
         block.Decoded = destination;
         if (!_codec.TryDecode(block.Stored.AsSpan(0, block.StoredLength), destination.AsSpan(0, NfcapdLimits.MaxUncompressedBlockSize), out int written)
