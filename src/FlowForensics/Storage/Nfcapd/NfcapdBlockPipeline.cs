@@ -77,9 +77,6 @@ internal sealed class NfcapdBlockPipeline : IDisposable
         _producer.Start();
     }
 
-    /// <summary>The files, in the order they are read.</summary>
-    internal IReadOnlyList<string> Files => _files;
-
     /// <summary>Stops the reading and wakes every consumer (each then throws <see cref="OperationCanceledException"/>).</summary>
     internal void Stop() => _stop.Cancel();
 
@@ -113,12 +110,12 @@ internal sealed class NfcapdBlockPipeline : IDisposable
     /// file (which holds the file's exporter and sampler tables). When <paramref name="reports"/>, a damaged or
     /// unreadable file goes to <paramref name="onFileError"/> (null: thrown) after the flows before the damage, and
     /// <paramref name="onProgress"/> is told the bytes done (of all the files' lengths) after each block; otherwise errors
-    /// are passed over (another consumer reports them). Returns the flows decoded.
+    /// are passed over (another consumer reports them).
     /// </summary>
-    internal long Consume(Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?> decode, bool reports,
+    internal void Consume(Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?> decode, bool reports,
         Action<FlowDataException>? onFileError, Action<long>? onProgress)
     {
-        long sequence = 0, delivered = 0, bytesDone = 0;
+        long sequence = 0, bytesDone = 0;
         int file = -1;
         NfcapdBlockDecoder? decoder = null;
         FlowDataException? damage = null;
@@ -130,7 +127,7 @@ internal sealed class NfcapdBlockPipeline : IDisposable
                 switch (item.Kind)
                 {
                     case ItemKind.Done:
-                        return delivered;
+                        return;
                     case ItemKind.Block:
                         if (item.File != file)
                         {
@@ -144,7 +141,6 @@ internal sealed class NfcapdBlockPipeline : IDisposable
                         break;
                     default:
                         var error = (item.File == file ? damage : null) ?? item.Error;
-                        delivered += item.File == file ? decoder!.Delivered : 0;
                         file = -1;
                         decoder = null;
                         damage = null;
