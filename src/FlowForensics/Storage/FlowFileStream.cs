@@ -22,23 +22,23 @@ public static class FlowFileStream
     /// <param name="selection">The filter and window each record must pass.</param>
     /// <param name="onFlow">Called for each accepted record, on the calling thread.</param>
     /// <param name="onFileError">Told of each damaged or unreadable file; null rethrows the first.</param>
-    /// <param name="onProgress">Told the bytes done so far (of all the files' lengths), every few thousand records.</param>
+    /// <param name="onProgress">Told the bytes done so far (of all the files' lengths), after each block.</param>
     /// <param name="cancel">Stops the read between records.</param>
     /// <returns>The number of records accepted.</returns>
     /// <exception cref="OperationCanceledException">When <paramref name="cancel"/> is cancelled; the records before it were delivered.</exception>
     public static long ForEach(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow,
         Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default) =>
-        Run(files, selection, onFlow, transient: false, onFileError, onProgress, cancel);
+        Run(files, selection, [onFlow ?? throw new ArgumentNullException(nameof(onFlow))], transient: false, onFileError, onProgress, cancel);
 
     /// <summary>
     /// <see cref="ForEach"/> without an allocation per flow: every record is decoded into one reused
-    /// <see cref="FlowRecord"/> (<see cref="NfcapdFileReader.ReadFlowsInto"/>). Only for consumers that promise not to
+    /// <see cref="FlowRecord"/> (as <see cref="NfcapdFileReader.ReadFlowsInto"/> does). Only for consumers that promise not to
     /// keep the object past the call (they aggregate its values, or keep a <see cref="FlowRecord.Clone"/>): the next
     /// record overwrites it. Same flows, same order, same errors as <see cref="ForEach"/>.
     /// </summary>
     public static long ForEachTransient(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow,
         Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default) =>
-        Run(files, selection, onFlow, transient: true, onFileError, onProgress, cancel);
+        Run(files, selection, [onFlow ?? throw new ArgumentNullException(nameof(onFlow))], transient: true, onFileError, onProgress, cancel);
 
     /// <summary>
     /// <see cref="ForEachTransient(IReadOnlyList{string}, FlowSelection, Action{FlowRecord}, Action{FlowDataException}?, Action{long}?, CancellationToken)"/>
@@ -80,13 +80,6 @@ public static class FlowFileStream
             };
         }
         Run(files, consumers, onFileError, onProgress, cancel);
-    }
-
-    private static long Run(IReadOnlyList<string> files, FlowSelection selection, Action<FlowRecord> onFlow, bool transient,
-        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
-    {
-        ArgumentNullException.ThrowIfNull(onFlow);
-        return Run(files, selection, [onFlow], transient, onFileError, onProgress, cancel);
     }
 
     private static long Run(IReadOnlyList<string> files, FlowSelection selection, IReadOnlyList<Action<FlowRecord>> consumers, bool transient,

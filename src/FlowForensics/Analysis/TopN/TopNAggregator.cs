@@ -179,7 +179,7 @@ public sealed class TopNAggregator
     /// Reads nfcapd files straight into the aggregator on up to <paramref name="parallelism"/> threads, with the rows of
     /// reading the files one after another (a bidirectional key keeps the orientation of its first record in file order).
     /// The files are read ahead on a thread of their own. With several threads the keys are split by hash over them, each
-    /// decoding every block (see <see cref="AddFilesPartitioned"/>); with one thread, or when the table already holds keys
+    /// decoding every block; with one thread, or when the table already holds keys
     /// in another split, everything is counted on this thread. Without a filter only what the statistics read is decoded
     /// (<see cref="FlowCore"/>); a filter needs whole records. A damaged or unreadable file is reported through
     /// <paramref name="onFileError"/> with the flows before the damage counted; <paramref name="onFileError"/> and
@@ -194,29 +194,18 @@ public sealed class TopNAggregator
         if (files.Count == 0) return 0;
         if (selection.IsAll) ExpectRecords(AnnouncedRecords(files));   // with a filter or window, how many pass is unknown
         long before = RecordCount;
-        if (parallelism > 1 && _table.TrySplit(parallelism))
-            AddFilesPartitioned(files, selection, parallelism, onFileError, onProgress, cancel);
-        else
-            Read(files, selection, [new Adder(this, -1)], onFileError, onProgress, cancel);
-        return RecordCount - before;
-    }
-
-    /// <summary>
-    /// <see cref="AddFiles"/> on several threads: the table is split into <paramref name="partitions"/> partitions by key
-    /// hash, and each thread decodes every block of every file and adds only its partition's keys. The files are read
-    /// once, ahead of all of them; only the decoding is repeated on each thread. Nothing is merged: per-file tables merged
-    /// in file order, the way this worked before, cost as much again as building them when the keys are many (10 M flows
-    /// of random sources: 5.7 s and 2.6 GB against 2.6 s and 0.8 GB split) and gained little when they are few. Each key
-    /// lives in one partition, whose thread sees the records in file order, so the rows are those of reading the files in
-    /// order. The calling thread takes partition 0, counts the totals and reports errors and progress.
-    /// </summary>
-    private void AddFilesPartitioned(IReadOnlyList<string> files, FlowSelection selection, int partitions,
-        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
-    {
-        var adders = new Adder[partitions];
-        for (int p = 0; p < partitions; p++) adders[p] = new Adder(this, p);
+        // Several threads: the table is split into partitions by key hash, and each thread decodes every block of every
+        // file and adds only its partition's keys. The files are read once, ahead of all of them; only the decoding is
+        // repeated on each thread. Nothing is merged: per-file tables merged in file order, the way this worked before,
+        // cost as much again as building them when the keys are many (10 M flows of random sources: 5.7 s and 2.6 GB
+        // against 2.6 s and 0.8 GB split) and gained little when they are few. Each key lives in one partition, whose
+        // thread sees the records in file order, so the rows are those of reading the files in order. The calling
+        // thread takes partition 0, counts the totals and reports errors and progress.
+        bool split = parallelism > 1 && _table.TrySplit(parallelism);
+        var adders = split ? Enumerable.Range(0, parallelism).Select(p => new Adder(this, p)).ToArray() : [new Adder(this, -1)];
         Read(files, selection, adders, onFileError, onProgress, cancel);
-        _sizingPoint = -1;
+        if (split) _sizingPoint = -1;   // each partition sized itself
+        return RecordCount - before;
     }
 
     /// <summary>Reads the files into the adders, each on its own thread (the first on this one).</summary>

@@ -29,7 +29,7 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
     /// The largest array kept in the pools (a table of about 100,000 keys of 72 bytes); at most two of each size, so a
     /// session keeps at most some 40 MB per key type between queries.
     /// </summary>
-    internal const long PooledBytes = 8L << 20;
+    private const long PooledBytes = 8L << 20;
 
     private static readonly ArrayPool<Entry> EntryPool = ArrayPool<Entry>.Create(MaxPooled<Entry>(), 2);
     private static readonly ArrayPool<ulong> SlotPool = ArrayPool<ulong>.Create(MaxPooled<ulong>(), 2);

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using FlowForensics.Flows;
@@ -284,22 +282,13 @@ public sealed class NfcapdFileReader : IDisposable
     public long ReadFlowsInto(FlowRecord reused, Action<FlowRecord> onFlow, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(reused);
-        return ForEachFlow(reused, onFlow, cancel);
-    }
-
-    /// <summary>
-    /// <see cref="ReadFlowsInto"/>'s loop; with <paramref name="reuse"/> null, a fresh record per flow (the records of
-    /// <see cref="ReadFlows"/>, handed over as decoded instead of a block at a time).
-    /// </summary>
-    internal long ForEachFlow(FlowRecord? reuse, Action<FlowRecord> onFlow, CancellationToken cancel = default)
-    {
         ArgumentNullException.ThrowIfNull(onFlow);
         long before = _decoder.Delivered;
         long offset = _dataStart;
         for (long b = 0; b < _numBlocks; b++)
         {
             cancel.ThrowIfCancellationRequested();
-            var problem = ReadDataBlock(offset, reuse, onFlow, out long next);
+            var problem = ReadDataBlock(offset, reused, onFlow, out long next);
             if (problem is { } p)
                 throw p.ToException(_path, b);
             offset = next;
@@ -382,9 +371,6 @@ public sealed class NfcapdFileReader : IDisposable
     internal long DataStart => _dataStart;
 
     internal long BlockCount => _numBlocks;
-
-    /// <summary>The path or source name that errors name.</summary>
-    internal string SourceName => _path;
 
     /// <summary>Decodes one data block, handing each flow to <paramref name="onFlow"/> (see <see cref="NfcapdBlockDecoder.Decode"/>).</summary>
     private NfcapdProblem? ReadDataBlock(long offset, FlowRecord? reuse, Action<FlowRecord> onFlow, out long next)
