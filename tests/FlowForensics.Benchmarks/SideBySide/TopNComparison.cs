@@ -194,6 +194,7 @@ internal static class TopNComparison
         Console.WriteLine(aggregator.RecordCount.ToString(CultureInfo.InvariantCulture));
         foreach (var row in aggregator.GetRows())
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Key} {row.Bytes}"));
+        aggregator.ReleaseMemory();   // as Measure-FlowTopN does once its rows are built
         return 0;
     }
 

@@ -145,4 +145,50 @@ public sealed class TopNHashTableTests
         Assert.True(finished == work, "a table's index filled up (endless probe)");
         await work;
     }
+
+    [Fact]
+    public async Task ALargeReleasedTablesArraysServeTheNextTableAndAreDroppedAfterAWhile()
+    {
+        // 600,000 keys of 8 bytes: entry and index arrays of 16 MiB and more, too large to pool, kept as spares.
+        TopNHashTable<long>.DropSpares();
+        var before = TopNHashTable<long>.SpareFor;
+        try
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                Assert.Equal(round == 0 ? (0, 0) : (1, 1), TopNHashTable<long>.SpareCount);
+                var table = new TopNHashTable<long>();
+                table.EnsureCapacity(600_000);
+                Assert.Equal((0, 0), TopNHashTable<long>.SpareCount);   // taken (round 0: none to take)
+                var expected = new Dictionary<long, long>();
+                var random = new Random(round);
+                for (int i = 0; i < 1_200_000; i++)
+                {
+                    long key = random.NextInt64(600_000) * (round + 2);   // other keys each round
+                    ref var acc = ref table.GetOrAdd(key, TopNHashTable<long>.Hash(key), out bool exists);
+                    Assert.Equal(expected.ContainsKey(key), exists);
+                    acc.Bytes += i;
+                    expected[key] = expected.GetValueOrDefault(key) + i;
+                }
+                Assert.Equal(expected.Count, table.Count);
+                foreach (var e in table.Entries.ToArray()) Assert.Equal(expected[e.Key], e.Value.Bytes);
+                table.Release();
+                Assert.Equal((1, 1), TopNHashTable<long>.SpareCount);
+            }
+
+            // Dropped once no table took them for SpareFor.
+            TopNHashTable<long>.SpareFor = TimeSpan.FromMilliseconds(100);
+            var last = new TopNHashTable<long>();
+            last.EnsureCapacity(600_000);
+            last.Release();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (TopNHashTable<long>.SpareCount != (0, 0) && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(50);
+            Assert.Equal((0, 0), TopNHashTable<long>.SpareCount);
+        }
+        finally
+        {
+            TopNHashTable<long>.SpareFor = before;
+            TopNHashTable<long>.DropSpares();
+        }
+    }
 }

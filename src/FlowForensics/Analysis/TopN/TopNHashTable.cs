@@ -13,7 +13,8 @@ namespace FlowForensics.Analysis.TopN;
 /// grows past them and by <see cref="Release"/>, so that a console session running one query after another does not
 /// allocate a new table chain each time (the 11 MB of a 60,000-key table's growth brought on a full garbage collection
 /// every second run in a session, adding up to half to a 0.15 s query); larger arrays come from
-/// <see cref="HugePageArrays"/>. Not thread-safe.
+/// <see cref="HugePageArrays"/>, and those a released table held are kept for <see cref="SpareFor"/> for the next
+/// table that needs arrays of the same size (<see cref="Spares{T}"/>). Not thread-safe (the spares are).
 /// </summary>
 internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKey>
 {
@@ -57,8 +58,10 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
     /// </summary>
     public void Release()
     {
-        Return(EntryPool, _entries, _entriesRented);
-        Return(SlotPool, _slots, _slotsRented);
+        if (_entriesRented) EntryPool.Return(_entries);
+        else if (_entries.Length > MaxPooled<Entry>()) s_spareEntries.Keep(_entries);
+        if (_slotsRented) SlotPool.Return(_slots);
+        else if (_slots.Length > MaxPooled<ulong>()) s_spareSlots.Keep(_slots);
         _count = 0;
         _entries = new Entry[MinimumEntries];
         _slots = new ulong[2 * MinimumEntries];
@@ -185,27 +188,102 @@ internal sealed class TopNHashTable<TKey> where TKey : unmanaged, IEquatable<TKe
         _shift = shift;
     }
 
-    /// <summary>An entry array of at least <paramref name="length"/> (a pool may give a longer one): rented when it is small enough to pool.</summary>
+    /// <summary>
+    /// An entry array of at least <paramref name="length"/> (a pool or the spares may give a longer one, the spares at
+    /// most twice as long): rented when it is small enough to pool. Its old contents are never read: entries are written
+    /// as keys are added.
+    /// </summary>
     private static Entry[] NewEntries(int length, out bool rented)
     {
         rented = length <= MaxPooled<Entry>();
-        return rented ? EntryPool.Rent(length) : HugePageArrays.Allocate<Entry>(length);
+        if (rented) return EntryPool.Rent(length);
+        return s_spareEntries.Take(length, 2L * length) ?? HugePageArrays.Allocate<Entry>(length);
     }
 
     /// <summary>A zeroed slot array of exactly <paramref name="length"/> (a power of two): rented when it is small enough to pool.</summary>
     private static ulong[] NewSlots(int length, out bool rented)
     {
         rented = length <= MaxPooled<ulong>();
-        if (!rented) return HugePageArrays.Allocate<ulong>(length);
-        var slots = SlotPool.Rent(length);
-        if (slots.Length != length)
+        var slots = rented ? SlotPool.Rent(length) : s_spareSlots.Take(length, length);
+        if (slots is null || slots.Length != length)
         {
-            // not a size the pool keeps: the index's length must be exactly the power of two
+            // none kept, or not a size the pool keeps: the index's length must be exactly the power of two
+            if (rented && slots is not null) SlotPool.Return(slots);
             rented = false;
             return HugePageArrays.Allocate<ulong>(length);
         }
         Array.Clear(slots);
         return slots;
+    }
+
+    /// <summary>How long the arrays of a released table too large to pool are kept for the next table.</summary>
+    internal static TimeSpan SpareFor { get; set; } = TimeSpan.FromSeconds(60);   // settable for tests
+
+    private static readonly Spares<Entry> s_spareEntries = new();
+    private static readonly Spares<ulong> s_spareSlots = new();
+
+    /// <summary>
+    /// The large arrays (over <see cref="PooledBytes"/>) of tables released in the last <see cref="SpareFor"/>, at most
+    /// <see cref="MaxKept"/> of them, for the next tables. In a console session the next query then writes into memory
+    /// that is already the process's: a new array of hundreds of megabytes is memory the system must find, zero and map
+    /// page by page on first touch, which on this project's machine cost up to 0.7 s of a 2-million-key query (three
+    /// times its counting). A minute after the last release they are dropped, so an idle session gives the memory back.
+    /// </summary>
+    internal sealed class Spares<T>
+    {
+        internal const int MaxKept = 4;   // one per counting thread's partition
+
+        private readonly List<T[]> _kept = [];
+        private readonly Timer _drop;
+
+        public Spares() => _drop = new Timer(static s => ((Spares<T>)s!).Clear(), this, Timeout.Infinite, Timeout.Infinite);
+
+        /// <summary>Arrays held now.</summary>
+        internal int Count
+        {
+            get { lock (_kept) return _kept.Count; }
+        }
+
+        public void Keep(T[] array)
+        {
+            lock (_kept)
+            {
+                if (_kept.Count == MaxKept) _kept.RemoveAt(0);
+                _kept.Add(array);
+                _drop.Change(SpareFor, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        /// <summary>The smallest kept array of <paramref name="min"/> to <paramref name="max"/> elements, no longer kept; null when none fits.</summary>
+        public T[]? Take(long min, long max)
+        {
+            lock (_kept)
+            {
+                int best = -1;
+                for (int i = 0; i < _kept.Count; i++)
+                    if (_kept[i].Length >= min && _kept[i].Length <= max && (best < 0 || _kept[i].Length < _kept[best].Length))
+                        best = i;
+                if (best < 0) return null;
+                var array = _kept[best];
+                _kept.RemoveAt(best);
+                return array;
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_kept) _kept.Clear();
+        }
+    }
+
+    /// <summary>The spare arrays kept now, entries and index (for tests).</summary>
+    internal static (int Entries, int Slots) SpareCount => (s_spareEntries.Count, s_spareSlots.Count);
+
+    /// <summary>Drops the spare arrays now (for tests).</summary>
+    internal static void DropSpares()
+    {
+        s_spareEntries.Clear();
+        s_spareSlots.Clear();
     }
 
     private static void Return<T>(ArrayPool<T> pool, T[] array, bool rented)
