@@ -26,7 +26,11 @@ public sealed class FlowCoreReadTests : IDisposable
     {
         public readonly List<FlowCore> Cores = [];
 
-        public void Add(in FlowCore core) => Cores.Add(core);
+        public void Add(ReadOnlySpan<FlowCore> flows)
+        {
+            Assert.InRange(flows.Length, 1, FlowCoreBatch.Size);
+            foreach (var flow in flows) Cores.Add(flow);
+        }
     }
 
     private sealed record Outcome(List<FlowCore> Cores, List<string> Errors);
@@ -154,9 +158,11 @@ public sealed class FlowCoreReadTests : IDisposable
     {
         private int _seen;
 
-        public void Add(in FlowCore core)
+        public void Add(ReadOnlySpan<FlowCore> flows)
         {
-            if (++_seen == after) throw new InvalidOperationException("sink failed");
+            int before = _seen;
+            _seen += flows.Length;
+            if (before < after && _seen >= after) throw new InvalidOperationException("sink failed");
         }
     }
 

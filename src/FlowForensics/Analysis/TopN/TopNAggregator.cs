@@ -39,7 +39,15 @@ public sealed class TopNAggregator
     public long TotalBytes { get; private set; }
 
     /// <summary>Distinct keys so far.</summary>
-    public int KeyCount => _table.KeyCount;
+    public int KeyCount => Flushed().KeyCount;
+
+    /// <summary>How many records added one at a time wait to go into the table together (<see cref="FlowCoreBatch"/>).</summary>
+    private const int PendingSize = FlowCoreBatch.Size;
+
+    // Records added one at a time (from the pipeline, or read with a filter) are counted at once and go into the table
+    // a batch at a time, as records read without a filter do; anything that reads the table puts them in first.
+    private readonly FlowCore[] _pending = new FlowCore[PendingSize];
+    private int _pendingCount;
 
     public void Add(FlowRecord flow)
     {
@@ -49,17 +57,49 @@ public sealed class TopNAggregator
 
     private void Add(in FlowCore flow)
     {
-        CountTotals(flow);
-        _table.Add(flow);
-        if (RecordCount == _sizingPoint) SizeForExpectedRecords();
+        CountTotals(new ReadOnlySpan<FlowCore>(in flow));
+        _pending[_pendingCount] = flow;
+        if (++_pendingCount == PendingSize) Flushed();
     }
 
-    private void CountTotals(in FlowCore flow)
+    /// <summary>The table with the pending records in it.</summary>
+    private ITopNTable Flushed()
     {
-        RecordCount++;
-        TotalFlows += flow.Flows;
-        TotalPackets += flow.Packets;
-        TotalBytes += flow.Bytes;
+        if (_pendingCount != 0)
+        {
+            var pending = _pending.AsSpan(0, _pendingCount);
+            _pendingCount = 0;
+            AddToTable(pending);
+        }
+        return _table;
+    }
+
+    /// <summary>Adds a batch of records, counted and all.</summary>
+    private void Add(ReadOnlySpan<FlowCore> flows)
+    {
+        CountTotals(flows);
+        AddToTable(flows);
+    }
+
+    private void AddToTable(ReadOnlySpan<FlowCore> flows)
+    {
+        _table.Add(flows);
+        if (_sizingPoint > 0 && RecordCount >= _sizingPoint) SizeForExpectedRecords();
+    }
+
+    private void CountTotals(ReadOnlySpan<FlowCore> flows)
+    {
+        long total = 0, packets = 0, bytes = 0;
+        foreach (ref readonly var flow in flows)
+        {
+            total += flow.Flows;
+            packets += flow.Packets;
+            bytes += flow.Bytes;
+        }
+        RecordCount += flows.Length;
+        TotalFlows += total;
+        TotalPackets += packets;
+        TotalBytes += bytes;
     }
 
     // ---- sizing the table ahead ---------------------------------------------------------------
@@ -192,6 +232,7 @@ public sealed class TopNAggregator
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         if (files.Count == 0) return 0;
+        Flushed();   // records added before come first
         if (selection.IsAll) ExpectRecords(AnnouncedRecords(files));   // with a filter or window, how many pass is unknown
         long before = RecordCount;
         // Several threads: the table is split into partitions by key hash, and each thread decodes every block of every
@@ -201,7 +242,7 @@ public sealed class TopNAggregator
         // against 2.6 s and 0.8 GB split) and gained little when they are few. Each key lives in one partition, whose
         // thread sees the records in file order, so the rows are those of reading the files in order. The calling
         // thread takes partition 0, counts the totals and reports errors and progress.
-        bool split = parallelism > 1 && _table.TrySplit(parallelism);
+        bool split = parallelism > 1 && _table.TrySplit(parallelism);   // the pending records went in above
         var adders = split ? Enumerable.Range(0, parallelism).Select(p => new Adder(this, p)).ToArray() : [new Adder(this, -1)];
         Read(files, selection, adders, onFileError, onProgress, cancel);
         if (split) _sizingPoint = -1;   // each partition sized itself
@@ -224,12 +265,14 @@ public sealed class TopNAggregator
             consumers[i] = flow => adder.Add(FlowCore.From(flow));
         }
         FlowFileStream.ForEachTransient(files, selection, consumers, onFileError, onProgress, cancel);
+        foreach (var adder in adders) adder.Flush();   // the threads are done: each partition's last records
     }
 
     /// <summary>
-    /// What one reading thread does with each flow: adds its keys, all of them (partition −1, which also counts the
-    /// totals and sizes the table ahead as <see cref="Add(in FlowCore)"/> does) or those of one partition, sizing that
-    /// partition ahead; partition 0 counts the totals.
+    /// What one reading thread does with the flows it is given: adds their keys, all of them (partition −1, which also
+    /// counts the totals and sizes the table ahead as the aggregator's own adding does) or those of one partition, sizing
+    /// that partition ahead; partition 0 counts the totals. Flows come a batch at a time (read without a filter) or one
+    /// at a time (with one: they wait in a batch of their own until <see cref="Flush"/> or the batch is full).
     /// </summary>
     private sealed class Adder(TopNAggregator aggregator, int partition) : IFlowCoreSink
     {
@@ -238,6 +281,25 @@ public sealed class TopNAggregator
         private readonly long _sizingPoint = aggregator._sizingPoint > 0 ? aggregator._sizingPoint : -1;
         private readonly long _expected = aggregator._expectedRecords;
         private long _seen;
+        private FlowCore[]? _pending;
+        private int _pendingCount;
+
+        public void Add(ReadOnlySpan<FlowCore> flows)
+        {
+            if (partition < 0)
+            {
+                aggregator.Add(flows);
+                return;
+            }
+            if (partition == 0) aggregator.CountTotals(flows);
+            _table.Add(flows, partition);
+            long before = _seen;
+            _seen += flows.Length;
+            // The partition's keys times the partitions estimate all keys, as the aggregator's sizing sees them.
+            if (before < _sizingPoint && _seen >= _sizingPoint
+                && KeysAhead((long)_table.PartitionKeyCount(partition) * _partitions, _seen, _expected) is int keys)
+                _table.EnsurePartitionCapacity(partition, keys / _partitions + 1024);
+        }
 
         public void Add(in FlowCore flow)
         {
@@ -246,11 +308,17 @@ public sealed class TopNAggregator
                 aggregator.Add(flow);
                 return;
             }
-            if (partition == 0) aggregator.CountTotals(flow);
-            _table.AddToPartition(flow, partition);
-            // The partition's keys times the partitions estimate all keys, as Add's sizing sees them.
-            if (++_seen == _sizingPoint && KeysAhead((long)_table.PartitionKeyCount(partition) * _partitions, _seen, _expected) is int keys)
-                _table.EnsurePartitionCapacity(partition, keys / _partitions + 1024);
+            _pending ??= new FlowCore[PendingSize];
+            _pending[_pendingCount] = flow;
+            if (++_pendingCount == PendingSize) Flush();
+        }
+
+        public void Flush()
+        {
+            if (_pendingCount == 0) return;
+            var pending = _pending.AsSpan(0, _pendingCount);
+            _pendingCount = 0;
+            Add(pending);
         }
     }
 
@@ -260,13 +328,14 @@ public sealed class TopNAggregator
     /// </summary>
     public void ReleaseMemory()
     {
+        _pendingCount = 0;
         _table.Release();
         RecordCount = TotalFlows = TotalPackets = TotalBytes = 0;
     }
 
     /// <summary>The top rows, best first, ranked 1..N; ties ranked by the key ascending.</summary>
     public IReadOnlyList<TopNRow> GetRows() =>
-        _table.BuildRows(Options.Order, Options.Top, TotalFlows, TotalPackets, TotalBytes);
+        Flushed().BuildRows(Options.Order, Options.Top, TotalFlows, TotalPackets, TotalBytes);
 
     private static ITopNTable CreateTable(TopNOptions o)
     {

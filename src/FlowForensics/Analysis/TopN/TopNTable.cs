@@ -30,13 +30,12 @@ internal interface ITopNTable
     /// <summary>Entries the table holds before it grows (all partitions).</summary>
     long Capacity { get; }
 
-    void Add(in FlowCore flow);
-
     /// <summary>
-    /// Adds the record's keys that fall in <paramref name="partition"/> and leaves the others: threads that each take one
-    /// partition can add the same records at once, with no lock and no merge.
+    /// Adds the records' keys: all of them (<paramref name="partition"/> below 0), or those that fall in
+    /// <paramref name="partition"/>, leaving the others: threads that each take one partition can add the same records
+    /// at once, with no lock and no merge.
     /// </summary>
-    void AddToPartition(in FlowCore flow, int partition);
+    void Add(ReadOnlySpan<FlowCore> flows, int partition = -1);
 
     /// <summary>The keys in <paramref name="partition"/>.</summary>
     int PartitionKeyCount(int partition);
@@ -64,11 +63,11 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     where TSource : struct, ITopNKeySource<TKey>
 {
     /// <summary>
-    /// One partition's keys, the distinct counters its accumulators point at, and the records staged for it. Records
-    /// are added in batches: keys and figures are taken from a batch of records first, then the batch goes into the
-    /// table in a tight loop, where the processor overlaps the cache misses of many keys instead of waiting for each
-    /// key's miss between decoding one record and the next (it made 60,000 busy source keys twice as fast). Everything
-    /// that looks at the table flushes the batch first, so the batch is invisible.
+    /// One partition's keys, the distinct counters its accumulators point at, and the keys of the records being added,
+    /// staged. Records are added in batches: the keys of a batch are taken first, then the batch goes into the table in
+    /// a tight loop, where the processor overlaps the cache misses of many keys instead of waiting for each key's miss
+    /// between one record and the next (it made 60,000 busy source keys twice as fast). A batch is the records of one
+    /// <see cref="Add"/> call, which leaves nothing staged behind it.
     /// </summary>
     private sealed class Partition
     {
@@ -79,16 +78,17 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         public long Touched;
     }
 
+    /// <summary>A key to add: its hash, its guessed entry, and the record (in the batch) its figures come from.</summary>
     private struct Staged
     {
         public TKey Key;
         public uint Hash;
         public int Position;   // the entry the key's first index slot points at, or -1
+        public int Flow;
         public bool Reversed;
-        public long Start, End, Flows, Packets, Bytes;
     }
 
-    private const int BatchSize = 256;
+    private const int BatchSize = 512;
 
     private Partition[] _partitions = [new()];
     private readonly TSource _source;
@@ -107,7 +107,7 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         get
         {
             int keys = 0;
-            foreach (var p in _partitions) keys += Flushed(p).Table.Count;
+            foreach (var p in _partitions) keys += p.Table.Count;
             return keys;
         }
     }
@@ -118,15 +118,14 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     {
         foreach (var p in _partitions)
         {
-            p.Staged = 0;
             p.Table.Release();
             p.DistinctCounters.Clear();
         }
     }
 
-    public long Capacity => _partitions.Sum(p => (long)Flushed(p).Table.Capacity);
+    public long Capacity => _partitions.Sum(p => (long)p.Table.Capacity);
 
-    public int PartitionKeyCount(int partition) => Flushed(_partitions[partition]).Table.Count;
+    public int PartitionKeyCount(int partition) => _partitions[partition].Table.Count;
 
     public bool TrySplit(int partitions)
     {
@@ -141,62 +140,78 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
     public void EnsureCapacity(int keys)
     {
         int each = _partitions.Length == 1 ? keys : (int)Math.Min(keys / _partitions.Length * 21L / 20 + 1024, keys);
-        foreach (var p in _partitions) Flushed(p).Table.EnsureCapacity(each);
+        foreach (var p in _partitions) p.Table.EnsureCapacity(each);
     }
 
-    public void EnsurePartitionCapacity(int partition, int keys) => Flushed(_partitions[partition]).Table.EnsureCapacity(keys);
+    public void EnsurePartitionCapacity(int partition, int keys) => _partitions[partition].Table.EnsureCapacity(keys);
 
     /// <summary>The partition of a hash: its bits above the lowest (which <see cref="TopNHashTable{TKey}.Hash"/> sets).</summary>
     private int PartitionOf(uint hash) => _partitions.Length == 1 ? 0 : (int)((hash >> 1) % (uint)_partitions.Length);
 
-    public void Add(in FlowCore flow) => AddKeys(flow, -1);
-
-    public void AddToPartition(in FlowCore flow, int partition) => AddKeys(flow, partition);
-
-    /// <summary>Adds the record's key(s): all of them (<paramref name="only"/> below 0), or those in partition <paramref name="only"/>.</summary>
-    private void AddKeys(in FlowCore flow, int only)
-    {
-        TKey key = _source.First(flow, out bool reversed);
-        AddKey(key, flow, reversed, only);
-        if (_source.BothEnds) AddKey(_source.Second(flow), flow, false, only);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void AddKey(in TKey key, in FlowCore flow, bool reversed, int only)
-    {
-        uint hash = TopNHashTable<TKey>.Hash(key);
-        int partition = PartitionOf(hash);
-        if (only < 0 || partition == only) Accumulate(_partitions[partition], key, hash, flow, reversed);
-    }
-
-    private void Accumulate(Partition partition, in TKey key, uint hash, in FlowCore flow, bool reversed)
+    public void Add(ReadOnlySpan<FlowCore> flows, int partition = -1)
     {
         if (_distinct.Length != 0)
         {
-            // The distinct counters need the whole record: no batch.
-            ref var acc = ref partition.Table.GetOrAdd(key, hash, out bool exists);
-            Accumulate(ref acc, exists, reversed, flow.StartTicks, flow.EndTicks, flow.Flows, flow.Packets, flow.Bytes);
-            AddDistinct(partition, ref acc, flow);
+            // The distinct counters need the whole record: one by one.
+            foreach (ref readonly var flow in flows) AddWithDistinct(flow, partition);
             return;
         }
+        bool both = _source.BothEnds;
+        for (int i = 0; i < flows.Length; i++)
+        {
+            ref readonly var flow = ref flows[i];
+            Stage(_source.First(flow, out bool reversed), reversed, i, partition, flows);
+            if (both) Stage(_source.Second(flow), false, i, partition, flows);
+        }
+        if (partition >= 0)
+        {
+            // Only this partition: the others belong to other threads.
+            if (_partitions[partition].Staged != 0) Flush(_partitions[partition], flows);
+            return;
+        }
+        foreach (var p in _partitions)
+            if (p.Staged != 0) Flush(p, flows);
+    }
+
+    /// <summary>Stages a key for its partition, when that is <paramref name="only"/> (or <paramref name="only"/> is below 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Stage(in TKey key, bool reversed, int flow, int only, ReadOnlySpan<FlowCore> flows)
+    {
+        uint hash = TopNHashTable<TKey>.Hash(key);
+        int index = PartitionOf(hash);
+        if (only >= 0 && index != only) return;
+        var partition = _partitions[index];
         ref var staged = ref partition.Batch[partition.Staged];
         staged.Key = key;
         staged.Hash = hash;
+        staged.Flow = flow;
         staged.Reversed = reversed;
-        staged.Start = flow.StartTicks;
-        staged.End = flow.EndTicks;
-        staged.Flows = flow.Flows;
-        staged.Packets = flow.Packets;
-        staged.Bytes = flow.Bytes;
-        if (++partition.Staged == BatchSize) Flush(partition);
+        if (++partition.Staged == BatchSize) Flush(partition, flows);
+    }
+
+    private void AddWithDistinct(in FlowCore flow, int only)
+    {
+        AddWithDistinct(_source.First(flow, out bool reversed), reversed, flow, only);
+        if (_source.BothEnds) AddWithDistinct(_source.Second(flow), false, flow, only);
+    }
+
+    private void AddWithDistinct(in TKey key, bool reversed, in FlowCore flow, int only)
+    {
+        uint hash = TopNHashTable<TKey>.Hash(key);
+        int index = PartitionOf(hash);
+        if (only >= 0 && index != only) return;
+        var partition = _partitions[index];
+        ref var acc = ref partition.Table.GetOrAdd(key, hash, out bool exists);
+        Accumulate(ref acc, exists, reversed, flow);
+        AddDistinct(partition, ref acc, flow);
     }
 
     /// <summary>
-    /// Puts a batch into the table in three passes, so that the cache misses of its keys overlap instead of coming one
-    /// after another: read each key's first index slot, then the entry each slot points at, then add each record,
-    /// which now mostly finds its key in memory already fetched (keys not found so, or new, take the full lookup).
+    /// Puts the staged keys into the table in three passes, so that their cache misses overlap instead of coming one
+    /// after another: read each key's first index slot, then the entry each slot points at, then add each record's
+    /// figures, which now mostly finds its key in memory already fetched (keys not found so, or new, take the full lookup).
     /// </summary>
-    private static void Flush(Partition partition)
+    private static void Flush(Partition partition, ReadOnlySpan<FlowCore> flows)
     {
         var table = partition.Table;
         var batch = partition.Batch.AsSpan(0, partition.Staged);
@@ -209,28 +224,25 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         partition.Touched = touched;   // kept, so the reads are not left out
         foreach (ref var s in batch)
         {
+            ref readonly var flow = ref flows[s.Flow];
             if (s.Position >= 0)
             {
                 ref var found = ref table.At(s.Position, s.Key);
                 if (!Unsafe.IsNullRef(ref found))
                 {
-                    Accumulate(ref found, exists: true, s.Reversed, s.Start, s.End, s.Flows, s.Packets, s.Bytes);
+                    Accumulate(ref found, exists: true, s.Reversed, flow);
                     continue;
                 }
             }
             ref var acc = ref table.GetOrAdd(s.Key, s.Hash, out bool exists);
-            Accumulate(ref acc, exists, s.Reversed, s.Start, s.End, s.Flows, s.Packets, s.Bytes);
+            Accumulate(ref acc, exists, s.Reversed, flow);
         }
     }
 
-    private static Partition Flushed(Partition partition)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref TopNAccumulator acc, bool exists, bool reversed, in FlowCore flow)
     {
-        if (partition.Staged != 0) Flush(partition);
-        return partition;
-    }
-
-    private static void Accumulate(ref TopNAccumulator acc, bool exists, bool reversed, long start, long end, long flows, long packets, long bytes)
-    {
+        long start = flow.StartTicks, end = flow.EndTicks;
         if (!exists)
         {
             acc.FirstTicks = start;
@@ -242,9 +254,9 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
             if (start < acc.FirstTicks) acc.FirstTicks = start;
             if (end > acc.LastTicks) acc.LastTicks = end;
         }
-        acc.Flows += flows;
-        acc.Packets += packets;
-        acc.Bytes += bytes;
+        acc.Flows += flow.Flows;
+        acc.Packets += flow.Packets;
+        acc.Bytes += flow.Bytes;
     }
 
     private void AddDistinct(Partition partition, ref TopNAccumulator acc, in FlowCore flow)

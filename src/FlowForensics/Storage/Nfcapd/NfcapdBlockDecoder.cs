@@ -103,11 +103,14 @@ internal sealed class NfcapdBlockDecoder
     /// </summary>
     internal NfcapdProblem? DecodeCores(in NfcapdBlock block, IFlowCoreSink sink, long fromTicks = long.MinValue, long toTicks = long.MaxValue)
     {
-        var cores = new CoreTarget(sink, _layout1 ??= new FlowRecord(), fromTicks, toTicks);
-        return Decode(block, ref cores);
+        var cores = new CoreTarget(sink, _layout1 ??= new FlowRecord(), _cores ??= new FlowCore[FlowCoreBatch.Size], fromTicks, toTicks);
+        var problem = Decode(block, ref cores);
+        cores.Finish();   // the flows before a damaged record too
+        return problem;
     }
 
     private FlowRecord? _layout1;
+    private FlowCore[]? _cores;
 
     /// <summary>What a decode fills and where each flow goes; a struct, so each kind gets a loop compiled for it.</summary>
     private interface IFlowTarget
@@ -132,24 +135,35 @@ internal sealed class NfcapdBlockDecoder
         public readonly void Deliver() => onFlow(_flow!);
     }
 
-    private struct CoreTarget(IFlowCoreSink sink, FlowRecord layout1, long fromTicks, long toTicks) : IFlowTarget
+    /// <summary>Decodes into a batch of <see cref="FlowCore"/>s and hands each full batch over; <see cref="Finish"/> hands over the rest.</summary>
+    private struct CoreTarget(IFlowCoreSink sink, FlowRecord layout1, FlowCore[] batch, long fromTicks, long toTicks) : IFlowTarget
     {
-        private FlowCore _core;
+        private int _count;
 
         public RecordOutcome DecodeV3(ReadOnlySpan<byte> record, NfcapdTables tables, out string? why) =>
-            V3RecordReader.DecodeCore(record, ref _core, out why);
+            V3RecordReader.DecodeCore(record, ref batch[_count], out why);
 
         public RecordOutcome DecodeLayout1(ReadOnlySpan<byte> record, NfcapdTables tables, out string? why)
         {
             layout1.Reset();
             var outcome = Layout1Reader.Decode(record, tables, layout1, out why);
-            if (outcome == RecordOutcome.Flow) _core = FlowCore.From(layout1);
+            if (outcome == RecordOutcome.Flow) batch[_count] = FlowCore.From(layout1);
             return outcome;
         }
 
-        public readonly void Deliver()
+        public void Deliver()
         {
-            if (_core.StartTicks >= fromTicks && _core.StartTicks <= toTicks) sink.Add(_core);
+            long start = batch[_count].StartTicks;
+            if (start < fromTicks || start > toTicks) return;
+            if (++_count == batch.Length) Finish();
+        }
+
+        public void Finish()
+        {
+            if (_count == 0) return;
+            int count = _count;
+            _count = 0;
+            sink.Add(batch.AsSpan(0, count));
         }
     }
 
