@@ -191,4 +191,26 @@ public sealed class TopNHashTableTests
             TopNHashTable<long>.DropSpares();
         }
     }
+
+    [Fact]
+    public void AddressHashesSpreadOverTheIndex()
+    {
+        // Addresses get a hash of their own (not HashCode.Combine): a /16 of consecutive IPv4 addresses, and IPv6
+        // addresses that differ in one byte, must spread over an index's top bits like random numbers would.
+        var v4 = Enumerable.Range(0, 65_536).Select(i => FlowForensics.Flows.FlowAddress.FromIPv4(0x0A0A0000u + (uint)i));
+        var v6 = Enumerable.Range(0, 65_536).Select(i => FlowForensics.Flows.FlowAddress.FromIPv6(0x2001_0DB8_0000_0000UL | ((ulong)i << 16), (ulong)i));
+        foreach (var (name, keys) in new[] { ("IPv4", v4), ("IPv6", v6) })
+        {
+            var hashes = keys.Select(k => TopNHashTable<FlowForensics.Flows.FlowAddress>.Hash(k)).ToList();
+            Assert.Equal(hashes.Count, hashes.Distinct().Count());
+            // 65,536 keys into 2^17 slots by their top 17 bits: random hashes leave about 39 % of slots used by one key.
+            var perSlot = hashes.GroupBy(h => h >> 15).Select(g => g.Count()).ToList();
+            Assert.True(perSlot.Count > 45_000, $"{name}: only {perSlot.Count} of 131,072 slots used");
+            Assert.True(perSlot.Max() <= 12, $"{name}: {perSlot.Max()} keys in one slot");
+        }
+        // An IPv4 address and its IPv4-mapped IPv6 twin are different keys with different hashes.
+        var mapped = FlowForensics.Flows.FlowAddress.FromIPv6(0, 0x0000_FFFF_0A0A_0001UL);
+        Assert.NotEqual(TopNHashTable<FlowForensics.Flows.FlowAddress>.Hash(FlowForensics.Flows.FlowAddress.FromIPv4(0x0A0A0001)),
+            TopNHashTable<FlowForensics.Flows.FlowAddress>.Hash(mapped));
+    }
 }
