@@ -157,6 +157,11 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
             return;
         }
         bool both = _source.BothEnds;
+        if (_partitions.Length == 1 && !both)
+        {
+            AddOneKeyEach(flows);
+            return;
+        }
         for (int i = 0; i < flows.Length; i++)
         {
             ref readonly var flow = ref flows[i];
@@ -171,6 +176,26 @@ internal sealed class TopNTable<TKey, TSource> : ITopNTable
         }
         foreach (var p in _partitions)
             if (p.Staged != 0) Flush(p, flows);
+    }
+
+    /// <summary>The common case, one partition and one key per record, with nothing checked per record that need not be.</summary>
+    private void AddOneKeyEach(ReadOnlySpan<FlowCore> flows)
+    {
+        var partition = _partitions[0];
+        var batch = partition.Batch;
+        for (int start = 0; start < flows.Length; start += BatchSize)
+        {
+            var part = flows.Slice(start, Math.Min(BatchSize, flows.Length - start));
+            for (int i = 0; i < part.Length; i++)
+            {
+                ref var staged = ref batch[i];
+                staged.Key = _source.First(part[i], out staged.Reversed);
+                staged.Hash = TopNHashTable<TKey>.Hash(staged.Key);
+                staged.Flow = i;
+            }
+            partition.Staged = part.Length;
+            Flush(partition, part);
+        }
     }
 
     /// <summary>Stages a key for its partition, when that is <paramref name="only"/> (or <paramref name="only"/> is below 0).</summary>
