@@ -202,7 +202,8 @@ public sealed class TopNHashTableTests
         foreach (var (name, keys) in new[] { ("IPv4", v4), ("IPv6", v6) })
         {
             var hashes = keys.Select(k => TopNHashTable<FlowForensics.Flows.FlowAddress>.Hash(k)).ToList();
-            Assert.Equal(hashes.Count, hashes.Distinct().Count());
+            // 65,536 random 31-bit values (the lowest bit is always set) share one about once; dozens would be a weak hash.
+            Assert.InRange(hashes.Distinct().Count(), hashes.Count - 16, hashes.Count);
             // 65,536 keys into 2^17 slots by their top 17 bits: random hashes leave about 39 % of slots used by one key.
             var perSlot = hashes.GroupBy(h => h >> 15).Select(g => g.Count()).ToList();
             Assert.True(perSlot.Count > 45_000, $"{name}: only {perSlot.Count} of 131,072 slots used");
