@@ -73,10 +73,11 @@ public static class FlowFileStream
         for (int c = 0; c < sinks.Count; c++)
         {
             var sink = sinks[c];
+            var batch = new FlowCore[FlowCoreBatch.Size];   // one per consumer, for every block of every file
             consumers[c] = (decoder, block) =>
             {
                 cancel.ThrowIfCancellationRequested();
-                return decoder.DecodeCores(block, sink, from, to);
+                return decoder.DecodeCores(block, sink, batch, from, to);
             };
         }
         Run(files, consumers, onFileError, onProgress, cancel);

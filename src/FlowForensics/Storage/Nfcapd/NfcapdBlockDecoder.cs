@@ -99,18 +99,22 @@ internal sealed class NfcapdBlockDecoder
     /// <summary>
     /// Decodes one data block into <see cref="FlowCore"/>s for <paramref name="sink"/> (only the fields statistics
     /// read; 1.6 records go through a <see cref="FlowRecord"/>), those that start inside
-    /// [<paramref name="fromTicks"/>, <paramref name="toTicks"/>]. Same flows, same problems as the record decode.
+    /// [<paramref name="fromTicks"/>, <paramref name="toTicks"/>], handed over a <paramref name="batch"/> at a time (the
+    /// caller's, reused block after block and file after file). Same flows, same problems as the record decode.
     /// </summary>
-    internal NfcapdProblem? DecodeCores(in NfcapdBlock block, IFlowCoreSink sink, long fromTicks = long.MinValue, long toTicks = long.MaxValue)
+    internal NfcapdProblem? DecodeCores(in NfcapdBlock block, IFlowCoreSink sink, FlowCore[] batch,
+        long fromTicks = long.MinValue, long toTicks = long.MaxValue)
     {
-        var cores = new CoreTarget(sink, _layout1 ??= new FlowRecord(), _cores ??= new FlowCore[FlowCoreBatch.Size], fromTicks, toTicks);
+        var cores = new CoreTarget(sink, this, batch, fromTicks, toTicks);
         var problem = Decode(block, ref cores);
         cores.Finish();   // the flows before a damaged record too
         return problem;
     }
 
+    /// <summary>The record a 1.6 (layout 1) flow is decoded into before it becomes a <see cref="FlowCore"/>; made when the first one comes.</summary>
+    private FlowRecord Layout1Record => _layout1 ??= new FlowRecord();
+
     private FlowRecord? _layout1;
-    private FlowCore[]? _cores;
 
     /// <summary>What a decode fills and where each flow goes; a struct, so each kind gets a loop compiled for it.</summary>
     private interface IFlowTarget
@@ -136,7 +140,7 @@ internal sealed class NfcapdBlockDecoder
     }
 
     /// <summary>Decodes into a batch of <see cref="FlowCore"/>s and hands each full batch over; <see cref="Finish"/> hands over the rest.</summary>
-    private struct CoreTarget(IFlowCoreSink sink, FlowRecord layout1, FlowCore[] batch, long fromTicks, long toTicks) : IFlowTarget
+    private struct CoreTarget(IFlowCoreSink sink, NfcapdBlockDecoder decoder, FlowCore[] batch, long fromTicks, long toTicks) : IFlowTarget
     {
         private int _count;
 
@@ -145,6 +149,7 @@ internal sealed class NfcapdBlockDecoder
 
         public RecordOutcome DecodeLayout1(ReadOnlySpan<byte> record, NfcapdTables tables, out string? why)
         {
+            var layout1 = decoder.Layout1Record;
             layout1.Reset();
             var outcome = Layout1Reader.Decode(record, tables, layout1, out why);
             if (outcome == RecordOutcome.Flow) batch[_count] = FlowCore.From(layout1);
