@@ -106,43 +106,53 @@ public sealed class FlowFileSet
             Skipped.Add(new SkippedFlowFile(path, "a running collector's temporary file (*.current.*)"));
             return;
         }
-        if (!NfcapdFileReader.IsNfcapdFile(path))
-        {
-            NotFlowFiles.Add(path);
-            Skipped.Add(new SkippedFlowFile(path, "not an nfcapd file (no nfcapd magic and layout 1 or 2)"));
-            return;
-        }
-        DateTime? nameTime = FileRotation.TryParseFileName(name, out var t) ? t : null;
-        if (nameTime is { } nt && Window.End is { } wEnd && nt - NameTimeSlack > wEnd)
-        {
-            Skipped.Add(new SkippedFlowFile(path, $"its name time {nt:o} is more than {NameTimeSlack.TotalHours:0} h after the window end {wEnd:o}"));
-            return;
-        }
-        if (nameTime is { } nt2 && Window.Start is { } wStart && nt2 + NameTimeSlack < wStart)
-        {
-            Skipped.Add(new SkippedFlowFile(path, $"its name time {nt2:o} is more than {NameTimeSlack.TotalHours:0} h before the window start {wStart:o}"));
-            return;
-        }
-        DateTime? first = null, last = null;
+        // One open per file: the header is read at once, and only a file that will not open as nfcapd is looked at
+        // again, to tell a file of another kind (left out) from a damaged nfcapd file (kept, so that reading it reports
+        // the damage where the caller handles errors).
+        NfcapdFileReader? reader = null;
         try
         {
-            using var reader = NfcapdFileReader.Open(path);
-            if (FlowFilePushDown.CanSkip(reader.Info, Window, _pushDownFilter, out string? reason))
+            reader = NfcapdFileReader.Open(path);
+        }
+        catch (Exception e) when (e is FlowDataException or IOException)
+        {
+            if (!NfcapdFileReader.IsNfcapdFile(path))
             {
-                Skipped.Add(new SkippedFlowFile(path, reason!));
+                NotFlowFiles.Add(path);
+                Skipped.Add(new SkippedFlowFile(path, "not an nfcapd file (no nfcapd magic and layout 1 or 2)"));
                 return;
             }
-            if (reader.Info.HasStatistics && reader.Info.FirstSeen is { } f && reader.Info.LastSeen is { } l && reader.Info.Flows > 0)
-            {
-                first = f;
-                last = l;
-            }
+            if (e is not FlowDataException) throw;
         }
-        catch (FlowDataException)
+        using (reader)
         {
-            // unreadable header: keep the file, so reading it reports the error where the caller handles errors
+            DateTime? nameTime = FileRotation.TryParseFileName(name, out var t) ? t : null;
+            if (nameTime is { } nt && Window.End is { } wEnd && nt - NameTimeSlack > wEnd)
+            {
+                Skipped.Add(new SkippedFlowFile(path, $"its name time {nt:o} is more than {NameTimeSlack.TotalHours:0} h after the window end {wEnd:o}"));
+                return;
+            }
+            if (nameTime is { } nt2 && Window.Start is { } wStart && nt2 + NameTimeSlack < wStart)
+            {
+                Skipped.Add(new SkippedFlowFile(path, $"its name time {nt2:o} is more than {NameTimeSlack.TotalHours:0} h before the window start {wStart:o}"));
+                return;
+            }
+            DateTime? first = null, last = null;
+            if (reader is not null)
+            {
+                if (FlowFilePushDown.CanSkip(reader.Info, Window, _pushDownFilter, out string? reason))
+                {
+                    Skipped.Add(new SkippedFlowFile(path, reason!));
+                    return;
+                }
+                if (reader.Info.HasStatistics && reader.Info.FirstSeen is { } f && reader.Info.LastSeen is { } l && reader.Info.Flows > 0)
+                {
+                    first = f;
+                    last = l;
+                }
+            }
+            _entries.Add(new Entry(path, nameTime, first, last, reader?.Length ?? new FileInfo(path).Length));
         }
-        _entries.Add(new Entry(path, nameTime, first, last, new FileInfo(path).Length));
     }
 
     /// <summary>

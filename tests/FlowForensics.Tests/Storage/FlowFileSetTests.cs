@@ -122,6 +122,25 @@ public sealed class FlowFileSetTests : IDisposable
     }
 
     [Fact]
+    public void AFileWithNfcapdMagicButADamagedHeaderIsKeptAndReportedWhenRead()
+    {
+        // Each file is opened once to be looked at; only one that will not open is looked at again, to tell a damaged
+        // nfcapd file (kept: reading it reports the damage) from a file of another kind (left out).
+        File.Copy(SharedData.Path("formats", "samples", "nfpcapd-ipv4v6-none.nfcapd"), Path.Combine(_dir, "a-good.nfcapd"));
+        var good = File.ReadAllBytes(Path.Combine(_dir, "a-good.nfcapd"));
+        File.WriteAllBytes(Path.Combine(_dir, "b-damaged.nfcapd"), good.AsSpan(0, 20).ToArray());   // magic and layout, header cut
+        File.WriteAllText(Path.Combine(_dir, "c-notes.txt"), "not flows");
+
+        var set = new FlowFileSet([_dir]);
+        Assert.Equal(new[] { "a-good.nfcapd", "b-damaged.nfcapd" }, set.Files.Select(f => Path.GetFileName(f)!).Order());
+        Assert.Equal("c-notes.txt", Path.GetFileName(Assert.Single(set.NotFlowFiles)));
+        Assert.Equal(good.Length + 20, set.TotalBytes);
+        var errors = new List<FlowDataException>();
+        Assert.Equal(14, set.ReadFlows(onFileError: errors.Add).Count());
+        Assert.Contains("b-damaged.nfcapd", Assert.Single(errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WindowSelectsFilesByStatAndFlowsLikeNfdumpT()
     {
         var flows = Flows(3000, 3);
