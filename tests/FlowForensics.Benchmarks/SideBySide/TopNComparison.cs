@@ -138,11 +138,14 @@ internal static class TopNComparison
         {
             var process = System.Diagnostics.Process.GetCurrentProcess();
             var cpu = process.TotalProcessorTime;
+            long allocated = GC.GetTotalAllocatedBytes(precise: false);
+            int collections = GC.CollectionCount(0);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             EngineOnce(dir, properties, TextWriter.Null);
             process.Refresh();
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{properties}: run {i + 1}: wall {clock.Elapsed.TotalSeconds:F2} s, cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s"));
+                $"{properties}: run {i + 1}: wall {clock.Elapsed.TotalSeconds:F2} s, cpu {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s, " +
+                $"allocated {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1e6:F1} MB, {GC.CollectionCount(0) - collections} collections"));
         }
         return code;
     }
