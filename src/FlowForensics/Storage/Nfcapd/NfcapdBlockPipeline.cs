@@ -194,8 +194,8 @@ internal sealed class NfcapdBlockPipeline : IDisposable
         FlowDataException? error = null;
         try
         {
-            length = new FileInfo(path).Length;
             using var reader = NfcapdFileReader.Open(path);
+            length = reader.Length;
             long offset = reader.DataStart;
             for (long b = 0; b < reader.BlockCount; b++)
             {
@@ -222,6 +222,7 @@ internal sealed class NfcapdBlockPipeline : IDisposable
         {
             error = new FlowDataException(path, 0, e.Message, e);
         }
+        if (error is not null && length == 0) length = LengthOf(path);   // not opened: progress still counts the file
         var end = BeginWrite(sequence);
         end.Kind = ItemKind.FileEnd;
         end.File = index;
@@ -229,6 +230,18 @@ internal sealed class NfcapdBlockPipeline : IDisposable
         end.Error = error;
         Publish(end);
         return sequence + 1;
+    }
+
+    private static long LengthOf(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>The slot for <paramref name="sequence"/>, once every consumer has released what it held.</summary>
