@@ -59,3 +59,39 @@ internal static class FlowCoreBatch
     /// </summary>
     internal const int Size = 256;
 }
+
+/// <summary>
+/// Gathers <see cref="FlowCore"/>s into batches for an <see cref="IFlowCoreSink"/>: flows that come one at a time (from
+/// the pipeline, or read with a filter) through <see cref="Add"/>, and the statistics decoder's, which are decoded in
+/// place (<see cref="Next"/>, then <see cref="Commit"/> for those kept). <see cref="Flush"/> hands over the rest.
+/// </summary>
+internal sealed class FlowCoreBatcher(IFlowCoreSink sink)
+{
+    private readonly FlowCore[] _batch = new FlowCore[FlowCoreBatch.Size];
+    private int _count;
+
+    /// <summary>Where the next flow goes; it is handed over only once <see cref="Commit"/> is called.</summary>
+    public ref FlowCore Next => ref _batch[_count];
+
+    public void Commit()
+    {
+        if (++_count == _batch.Length) Flush();
+    }
+
+    public void Add(in FlowCore flow)
+    {
+        Next = flow;
+        Commit();
+    }
+
+    public void Flush()
+    {
+        if (_count == 0) return;
+        int count = _count;
+        _count = 0;
+        sink.Add(_batch.AsSpan(0, count));
+    }
+
+    /// <summary>Drops what waits, unhanded.</summary>
+    public void Clear() => _count = 0;
+}

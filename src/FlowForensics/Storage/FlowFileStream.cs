@@ -72,12 +72,11 @@ public static class FlowFileStream
         var consumers = new Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?>[sinks.Count];
         for (int c = 0; c < sinks.Count; c++)
         {
-            var sink = sinks[c];
-            var batch = new FlowCore[FlowCoreBatch.Size];   // one per consumer, for every block of every file
+            var batcher = new FlowCoreBatcher(sinks[c]);   // one per consumer, for every block of every file
             consumers[c] = (decoder, block) =>
             {
                 cancel.ThrowIfCancellationRequested();
-                return decoder.DecodeCores(block, sink, batch, from, to);
+                return decoder.DecodeCores(block, batcher, from, to);
             };
         }
         Run(files, consumers, onFileError, onProgress, cancel);

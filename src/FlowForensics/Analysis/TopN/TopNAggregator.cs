@@ -22,6 +22,7 @@ public sealed class TopNAggregator
         Validate(options);
         Options = options;
         _table = CreateTable(options);
+        _pending = new FlowCoreBatcher(new TableSink(this));
     }
 
     public TopNOptions Options { get; }
@@ -41,13 +42,15 @@ public sealed class TopNAggregator
     /// <summary>Distinct keys so far.</summary>
     public int KeyCount => Flushed().KeyCount;
 
-    /// <summary>How many records added one at a time wait to go into the table together (<see cref="FlowCoreBatch"/>).</summary>
-    private const int PendingSize = FlowCoreBatch.Size;
-
     // Records added one at a time (from the pipeline, or read with a filter) are counted at once and go into the table
     // a batch at a time, as records read without a filter do; anything that reads the table puts them in first.
-    private readonly FlowCore[] _pending = new FlowCore[PendingSize];
-    private int _pendingCount;
+    private readonly FlowCoreBatcher _pending;
+
+    /// <summary>Where the pending records go: into the table, already counted.</summary>
+    private sealed class TableSink(TopNAggregator aggregator) : IFlowCoreSink
+    {
+        public void Add(ReadOnlySpan<FlowCore> flows) => aggregator.AddToTable(flows);
+    }
 
     public void Add(FlowRecord flow)
     {
@@ -58,19 +61,13 @@ public sealed class TopNAggregator
     private void Add(in FlowCore flow)
     {
         CountTotals(new ReadOnlySpan<FlowCore>(in flow));
-        _pending[_pendingCount] = flow;
-        if (++_pendingCount == PendingSize) Flushed();
+        _pending.Add(flow);
     }
 
     /// <summary>The table with the pending records in it.</summary>
     private ITopNTable Flushed()
     {
-        if (_pendingCount != 0)
-        {
-            var pending = _pending.AsSpan(0, _pendingCount);
-            _pendingCount = 0;
-            AddToTable(pending);
-        }
+        _pending.Flush();
         return _table;
     }
 
@@ -259,20 +256,21 @@ public sealed class TopNAggregator
             return;
         }
         var consumers = new Action<FlowRecord>[adders.Length];
+        var batchers = new FlowCoreBatcher[adders.Length];
         for (int i = 0; i < adders.Length; i++)
         {
-            var adder = adders[i];
-            consumers[i] = flow => adder.Add(FlowCore.From(flow));
+            var batcher = batchers[i] = new FlowCoreBatcher(adders[i]);
+            consumers[i] = flow => batcher.Add(FlowCore.From(flow));
         }
         FlowFileStream.ForEachTransient(files, selection, consumers, onFileError, onProgress, cancel);
-        foreach (var adder in adders) adder.Flush();   // the threads are done: each partition's last records
+        foreach (var batcher in batchers) batcher.Flush();   // the threads are done: each partition's last records
     }
 
     /// <summary>
     /// What one reading thread does with the flows it is given: adds their keys, all of them (partition −1, which also
     /// counts the totals and sizes the table ahead as the aggregator's own adding does) or those of one partition, sizing
-    /// that partition ahead; partition 0 counts the totals. Flows come a batch at a time (read without a filter) or one
-    /// at a time (with one: they wait in a batch of their own until <see cref="Flush"/> or the batch is full).
+    /// that partition ahead; partition 0 counts the totals. Flows come a batch at a time (those read with a filter
+    /// gathered by a <see cref="FlowCoreBatcher"/>).
     /// </summary>
     private sealed class Adder(TopNAggregator aggregator, int partition) : IFlowCoreSink
     {
@@ -281,8 +279,6 @@ public sealed class TopNAggregator
         private readonly long _sizingPoint = aggregator._sizingPoint > 0 ? aggregator._sizingPoint : -1;
         private readonly long _expected = aggregator._expectedRecords;
         private long _seen;
-        private FlowCore[]? _pending;
-        private int _pendingCount;
 
         public void Add(ReadOnlySpan<FlowCore> flows)
         {
@@ -300,26 +296,6 @@ public sealed class TopNAggregator
                 && KeysAhead((long)_table.PartitionKeyCount(partition) * _partitions, _seen, _expected) is int keys)
                 _table.EnsurePartitionCapacity(partition, keys / _partitions + 1024);
         }
-
-        public void Add(in FlowCore flow)
-        {
-            if (partition < 0)
-            {
-                aggregator.Add(flow);
-                return;
-            }
-            _pending ??= new FlowCore[PendingSize];
-            _pending[_pendingCount] = flow;
-            if (++_pendingCount == PendingSize) Flush();
-        }
-
-        public void Flush()
-        {
-            if (_pendingCount == 0) return;
-            var pending = _pending.AsSpan(0, _pendingCount);
-            _pendingCount = 0;
-            Add(pending);
-        }
     }
 
     /// <summary>
@@ -328,7 +304,7 @@ public sealed class TopNAggregator
     /// </summary>
     public void ReleaseMemory()
     {
-        _pendingCount = 0;
+        _pending.Clear();
         _table.Release();
         RecordCount = TotalFlows = TotalPackets = TotalBytes = 0;
     }

@@ -97,17 +97,17 @@ internal sealed class NfcapdBlockDecoder
     }
 
     /// <summary>
-    /// Decodes one data block into <see cref="FlowCore"/>s for <paramref name="sink"/> (only the fields statistics
-    /// read; 1.6 records go through a <see cref="FlowRecord"/>), those that start inside
-    /// [<paramref name="fromTicks"/>, <paramref name="toTicks"/>], handed over a <paramref name="batch"/> at a time (the
-    /// caller's, reused block after block and file after file). Same flows, same problems as the record decode.
+    /// Decodes one data block into <see cref="FlowCore"/>s (only the fields statistics read; 1.6 records go through a
+    /// <see cref="FlowRecord"/>), those that start inside [<paramref name="fromTicks"/>, <paramref name="toTicks"/>],
+    /// straight into <paramref name="batcher"/>'s batch, which goes to its sink as it fills and at the block's end (the
+    /// flows before a damaged record too). Same flows, same problems as the record decode.
     /// </summary>
-    internal NfcapdProblem? DecodeCores(in NfcapdBlock block, IFlowCoreSink sink, FlowCore[] batch,
+    internal NfcapdProblem? DecodeCores(in NfcapdBlock block, FlowCoreBatcher batcher,
         long fromTicks = long.MinValue, long toTicks = long.MaxValue)
     {
-        var cores = new CoreTarget(sink, this, batch, fromTicks, toTicks);
+        var cores = new CoreTarget(batcher, this, fromTicks, toTicks);
         var problem = Decode(block, ref cores);
-        cores.Finish();   // the flows before a damaged record too
+        batcher.Flush();
         return problem;
     }
 
@@ -139,36 +139,25 @@ internal sealed class NfcapdBlockDecoder
         public readonly void Deliver() => onFlow(_flow!);
     }
 
-    /// <summary>Decodes into a batch of <see cref="FlowCore"/>s and hands each full batch over; <see cref="Finish"/> hands over the rest.</summary>
-    private struct CoreTarget(IFlowCoreSink sink, NfcapdBlockDecoder decoder, FlowCore[] batch, long fromTicks, long toTicks) : IFlowTarget
+    /// <summary>Decodes each flow in place into the batcher's next slot and keeps it when it starts inside the window.</summary>
+    private readonly struct CoreTarget(FlowCoreBatcher batcher, NfcapdBlockDecoder decoder, long fromTicks, long toTicks) : IFlowTarget
     {
-        private int _count;
-
         public RecordOutcome DecodeV3(ReadOnlySpan<byte> record, NfcapdTables tables, out string? why) =>
-            V3RecordReader.DecodeCore(record, ref batch[_count], out why);
+            V3RecordReader.DecodeCore(record, ref batcher.Next, out why);
 
         public RecordOutcome DecodeLayout1(ReadOnlySpan<byte> record, NfcapdTables tables, out string? why)
         {
             var layout1 = decoder.Layout1Record;
             layout1.Reset();
             var outcome = Layout1Reader.Decode(record, tables, layout1, out why);
-            if (outcome == RecordOutcome.Flow) batch[_count] = FlowCore.From(layout1);
+            if (outcome == RecordOutcome.Flow) batcher.Next = FlowCore.From(layout1);
             return outcome;
         }
 
         public void Deliver()
         {
-            long start = batch[_count].StartTicks;
-            if (start < fromTicks || start > toTicks) return;
-            if (++_count == batch.Length) Finish();
-        }
-
-        public void Finish()
-        {
-            if (_count == 0) return;
-            int count = _count;
-            _count = 0;
-            sink.Add(batch.AsSpan(0, count));
+            long start = batcher.Next.StartTicks;
+            if (start >= fromTicks && start <= toTicks) batcher.Commit();
         }
     }
 
