@@ -7,7 +7,7 @@
     CompanyName          = 'FlowForensics'
     Copyright            = '(c) FlowForensics contributors'
     Description          = 'Network-flow forensics for incident responders: pcap and nfdump flow files to typed flow records, nfdump filters, top-N statistics and hunts for beaconing, exfiltration, scans and lateral movement.'
-    PowerShellVersion    = '7.4'
+    PowerShellVersion    = '7.6'
     FormatsToProcess     = @('FlowForensics.format.ps1xml', 'FlowForensics.Analysis.format.ps1xml', 'FlowForensics.Storage.format.ps1xml')
     TypesToProcess       = @('FlowForensics.types.ps1xml')
     CmdletsToExport      = @(

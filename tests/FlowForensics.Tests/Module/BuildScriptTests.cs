@@ -30,7 +30,7 @@ public sealed class BuildScriptTests
         ScriptBlockAst ast = Parser.ParseFile(RepoPaths.Path("build.ps1"), out _, out _);
         var defined = ast.FindAll(a => a is FunctionDefinitionAst, true).Cast<FunctionDefinitionAst>().Select(f => f.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-        // pwsh 7.4's own cmdlets the script may use; nothing from an extra module (Pester is imported in a child pwsh).
+        // pwsh 7.6's own cmdlets the script may use; nothing from an extra module (Pester is imported in a child pwsh).
         string[] pwshCommands =
         [
             "Write-Host", "Write-Warning", "Join-Path", "Test-Path", "Get-Content", "Remove-Item", "Compress-Archive",
