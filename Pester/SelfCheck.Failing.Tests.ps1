@@ -1,6 +1,7 @@
-# EVERY test in this file MUST FAIL. It proves the Pester shim can fail: each Should operator, -Not,
-# setup failures and -Throw mismatches. The xunit test SelfCheckTests counts the failures; the normal
-# spec run skips this file. Deliberate throws say 'SelfCheck deliberate failure'.
+# EVERY test in this file MUST FAIL. It proves that a failing spec fails the test run: each Should operator, -Not,
+# setup failures and -Throw mismatches, under real Pester. The xunit test SelfCheckTests runs it through
+# build.ps1 -Task Spec and counts the failures; the normal spec run skips this file. Deliberate throws say
+# 'SelfCheck deliberate failure'.
 
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }

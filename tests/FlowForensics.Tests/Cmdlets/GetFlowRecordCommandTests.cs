@@ -138,9 +138,9 @@ public sealed class GetFlowRecordCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task TimesAreUtcUnlessTheySayOtherwiseOnAMachineInAnotherZone()
+    public void TimesAreUtcUnlessTheySayOtherwiseOnAMachineInAnotherZone()
     {
-        // The machine zone is process-wide, so this runs the console host in a child process with TZ=Asia/Kolkata (+05:30).
+        // The machine zone is process-wide, so this runs real pwsh in a child process with TZ=Asia/Kolkata (+05:30).
         string dir = Dir("zone");
         WriteRotated(dir, RandomFlows(3000, 15, T0, TimeSpan.FromHours(1)), TimeSpan.FromMinutes(10));
         int expected = NfdumpKeys(["-R", dir], "-t", $"{NfdumpTime(T0.AddMinutes(17))}-{NfdumpTime(T0.AddMinutes(41))}").Count;
@@ -153,18 +153,10 @@ public sealed class GetFlowRecordCommandTests : IDisposable
             @(Get-FlowRecord $d -Start ([datetime]::new(2024, 1, 1, 17, 47, 0, [DateTimeKind]::Local)) -End ([datetime]::new(2024, 1, 1, 18, 11, 0, [DateTimeKind]::Local))).Count
             @(Get-FlowRecord $d -Start ([datetime]::new(2024, 1, 1, 12, 17, 0, [DateTimeKind]::Local)) -End ([datetime]::new(2024, 1, 1, 12, 41, 0, [DateTimeKind]::Local))).Count
             """;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { FlowForensics.Tests.Module.HostTests.HostDll, "-Command", script }) psi.ArgumentList.Add(a);
-        psi.Environment["TZ"] = "Asia/Kolkata";
-        psi.Environment["FLOWFORENSICS_MODULE"] = RepoPaths.ModuleManifest;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
-            await p.WaitForExitAsync(timeout.Token);
-        string output = await stdout, errors = await stderr;
-        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.True(p.ExitCode == 0 && lines.Length == 6, $"exit {p.ExitCode}: {output} {errors}");
+        var run = RealPwsh.Run(TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["TZ"] = "Asia/Kolkata" },
+            "-Command", "Import-Module $env:FLOWFORENSICS_MODULE\n" + script);
+        string[] lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(run.ExitCode == 0 && lines.Length == 6, run.ToString());
         Assert.Equal("330", lines[0]);
         Assert.Equal(Enumerable.Repeat(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), 4), lines[1..5]);
         // a Local 12:17-12:41 is 06:47-07:11 UTC: before the first flow, so it is converted, not taken as UTC

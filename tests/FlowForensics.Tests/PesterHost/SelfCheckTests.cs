@@ -1,64 +1,53 @@
 using System.Management.Automation.Language;
+using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace FlowForensics.Tests.PesterHost;
 
-/// <summary>The shim must be able to fail: every It of Pester/SelfCheck.Failing.Tests.ps1 must be reported failed.</summary>
+/// <summary>
+/// A failing spec must fail the test run: Pester/SelfCheck.Failing.Tests.ps1, whose every test fails on purpose, is
+/// run by build.ps1 under real Pester in real pwsh exactly as the README's test command runs the specs, and the run
+/// must count every test failed, none passed, and exit 1.
+/// </summary>
 public sealed class SelfCheckTests(ITestOutputHelper output)
 {
-    // 46 It commands in the file; one of them has two test cases; one failing AfterAll adds its own failure.
-    private const int ExpectedFailures = 48;
+    private static readonly string SelfCheckPath = RepoPaths.Path("Pester", "SelfCheck.Failing.Tests.ps1");
 
     [Fact]
-    public void Every_test_of_the_self_check_spec_fails_for_the_intended_reason()
+    public void Every_test_of_the_self_check_spec_fails_and_the_run_fails()
     {
-        IReadOnlyList<SpecTestResult> results = SpecRunner.Run(SpecRunner.SelfCheckPath);
-        foreach (SpecTestResult r in results)
+        RealPwsh.Result run = RealPwsh.Run(TimeSpan.FromMinutes(5), "-File", RepoPaths.Path("build.ps1"), "-Task", "Spec", "-SpecPath", SelfCheckPath);
+        output.WriteLine(run.ToString());
+
+        Assert.Equal(1, run.ExitCode);
+        string[] lines = run.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Match closing = Regex.Match(lines[^1], @"^(\d+) passed, (\d+) failed, (\d+) skipped$");
+        Assert.True(closing.Success, "The run does not end with the closing line CI reads: " + lines[^1]);
+        Assert.Equal(0, int.Parse(closing.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(ExpectedTests(), int.Parse(closing.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Each failure is the deliberate one, not a typo or a binding error in Should: Pester names each failing
+        // Should's line, and the setup failures name themselves.
+        Assert.Contains("Expected 2, but got 1.", run.Output, StringComparison.Ordinal);
+        Assert.Contains("SelfCheck deliberate failure in BeforeAll", run.Output, StringComparison.Ordinal);
+        Assert.Contains("SelfCheck deliberate failure in AfterEach", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("CommandNotFoundException", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ParameterBindingException", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The tests in the self-check file: one per It, one per test case of an It with -TestCases.</summary>
+    private static int ExpectedTests()
+    {
+        ScriptBlockAst ast = Parser.ParseFile(SelfCheckPath, out _, out ParseError[] errors);
+        Assert.Empty(errors);
+        int tests = 0;
+        foreach (CommandAst it in ast.FindAll(a => a is CommandAst c && c.GetCommandName() == "It", searchNestedScriptBlocks: true).Cast<CommandAst>())
         {
-            output.WriteLine(r.ToString());
+            int at = it.CommandElements.ToList().FindIndex(e => e is CommandParameterAst { ParameterName: "TestCases" });
+            tests += at < 0 ? 1 : it.CommandElements[at + 1].FindAll(a => a is HashtableAst, searchNestedScriptBlocks: false).Count();
         }
 
-        SpecTestResult[] notFailed = [.. results.Where(r => !r.Failed)];
-        Assert.True(notFailed.Length == 0, "The shim did not fail: " + string.Join("; ", notFailed.Select(r => r.ToString())));
-        Assert.Equal(ExpectedFailures, results.Count);
-
-        // A failure for the wrong reason (a typo, a binding error in Should) would prove nothing.
-        SpecTestResult[] wrongReason =
-        [
-            .. results.Where(r => !r.ErrorId.StartsWith("PesterAssertionFailed", StringComparison.Ordinal) && !r.Message.Contains("SelfCheck deliberate failure", StringComparison.Ordinal)),
-        ];
-        Assert.True(wrongReason.Length == 0, "Failed for an unintended reason: " + string.Join(Environment.NewLine, wrongReason.Select(r => r.ToString())));
-
-        // Each assertion failure names the spec line of its Should, not the shim.
-        Assert.All(results.Where(r => r.ErrorId.StartsWith("PesterAssertionFailed", StringComparison.Ordinal)), r => Assert.Contains("(at SelfCheck.Failing.Tests.ps1:", r.Message, StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void The_expected_count_matches_the_Its_in_the_file()
-    {
-        ScriptBlockAst ast = Parser.ParseFile(SpecRunner.SelfCheckPath, out _, out ParseError[] errors);
-        Assert.Empty(errors);
-        int its = ast.FindAll(a => a is CommandAst c && c.GetCommandName() == "It", searchNestedScriptBlocks: true).Count();
-        Assert.Equal(ExpectedFailures - 2, its);
-    }
-
-    [Fact]
-    public void A_failing_BeforeAll_fails_every_test_below_it()
-    {
-        IReadOnlyList<SpecTestResult> results = SpecRunner.Run(SpecRunner.SelfCheckPath);
-        SpecTestResult[] below = [.. results.Where(r => r.Path.StartsWith("Setup failures propagate > a failing BeforeAll >", StringComparison.Ordinal))];
-        Assert.Equal(3, below.Length);
-        Assert.All(below, r => Assert.Contains("BeforeAll failed: SelfCheck deliberate failure in BeforeAll", r.Message, StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void A_failing_AfterAll_is_reported_as_its_own_failure()
-    {
-        IReadOnlyList<SpecTestResult> results = SpecRunner.Run(SpecRunner.SelfCheckPath);
-        SpecTestResult afterAll = Assert.Single(results, r => r.Path.EndsWith("> AfterAll", StringComparison.Ordinal));
-        Assert.Equal("Setup failures propagate > a failing AfterAll > AfterAll", afterAll.Path);
-        Assert.True(afterAll.Failed);
-        Assert.Contains("SelfCheck deliberate failure in AfterAll", afterAll.Message, StringComparison.Ordinal);
+        return tests;
     }
 }
