@@ -8,7 +8,7 @@ namespace FlowForensics.Tests.Help;
 /// <summary>
 /// The cmdlets' help: authored as markdown in docs/cmdlets, shipped as MAML in module/en-US. Every exported
 /// cmdlet and parameter is documented, the shipped MAML is exactly what the markdown gives, Get-Help finds it,
-/// and every example runs. After editing the markdown, regenerate the MAML with
+/// and (Pester/Help.Tests.ps1, in real pwsh) every example runs. After editing the markdown, regenerate the MAML with
 /// <c>FLOWFORENSICS_UPDATE_HELP=1 dotnet test --filter FullyQualifiedName~CmdletHelpTests</c> (or build.ps1 with platyPS).
 /// </summary>
 public sealed class CmdletHelpTests
@@ -92,37 +92,6 @@ public sealed class CmdletHelpTests
         Assert.Equal(help.Synopsis, info.Properties["Synopsis"].Value?.ToString()?.Trim());
         string text = s.Render($"Get-Help {cmdlet} -Examples");
         Assert.Contains(help.Examples[0].Code.Split('\n')[0].Trim(), text, StringComparison.Ordinal);
-    }
-
-    public static TheoryData<string, int> Examples()
-    {
-        var data = new TheoryData<string, int>();
-        foreach (var help in Markdown())
-        {
-            for (int i = 0; i < help.Examples.Count; i++) data.Add(help.Name, i + 1);
-        }
-        return data;
-    }
-
-    [Theory]
-    [MemberData(nameof(Examples))]
-    public void Every_example_runs_without_errors(string cmdlet, int number)
-    {
-        var help = CmdletHelpMarkdown.Parse(RepoPaths.Path("docs", "cmdlets", cmdlet + ".md"));
-        var example = help.Examples[number - 1];
-        string work = Directory.CreateTempSubdirectory("ff-example-").FullName;
-        try
-        {
-            using PsSession s = PsSession.WithModule();
-            s.Runspace.SessionStateProxy.Path.SetLocation(work);   // Set-Location is not in the hosted engine
-            s.Invoke(example.Code);
-            Assert.True(s.Errors.Count == 0 && !s.HadErrors,
-                $"{cmdlet} {example.Title} failed:\n{example.Code}\n{string.Join("\n", s.Errors.Select(e => e.ToString()))}");
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
     }
 
     private static IEnumerable<Type> CmdletTypes()
