@@ -127,7 +127,7 @@ function Invoke-XunitSuite {
     $trx = Join-Path $ResultsDir 'xunit.trx'
     Remove-Item -LiteralPath $trx -ErrorAction Ignore
     & dotnet test (Join-Path $RepoRoot 'tests' 'FlowForensics.Tests') -c $Configuration --no-build `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $ResultsDir | Out-Host
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $ResultsDir | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path -LiteralPath $trx)) {
         Write-Warning "xunit: dotnet test ended (exit code $exit) without a result file."
