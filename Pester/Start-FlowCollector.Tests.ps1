@@ -34,7 +34,6 @@ BeforeAll {
         $probe = [Net.Sockets.UdpClient]::new([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0))
         try { $probe.Client.LocalEndPoint.Port } finally { $probe.Dispose() }
     }
-
 }
 
 Describe 'Start-FlowCollector' {
@@ -93,8 +92,8 @@ Describe 'Start-FlowCollector' {
             $expected.Count | Should -BeGreaterThan 0
             $port = Get-FreePort
             $sender = Start-Sender $payload $port
-            $out = @(Start-FlowCollector -Port $port -ListenAddress 127.0.0.1 -Duration 00:00:04 -Filter 'proto tcp' -ScaleBySampling)
-            Complete-Sender $sender
+            try { $out = @(Start-FlowCollector -Port $port -ListenAddress 127.0.0.1 -Duration 00:00:04 -Filter 'proto tcp' -ScaleBySampling) }
+            finally { Complete-Sender $sender }
             $flows = @($out | Where-Object { $_ -is [FlowForensics.Flows.FlowRecord] })
             $summary = $out[-1]
             $summary.Datagrams | Should -Be 1
@@ -111,8 +110,8 @@ Describe 'Start-FlowCollector' {
         It 'counts a malformed datagram under its exporter and reason' {
             $port = Get-FreePort
             $sender = Start-Sender ([byte[]] (0x00, 0x2a, 0x00, 0x00)) $port
-            $out = @(Start-FlowCollector -Port $port -ListenAddress 127.0.0.1 -Duration 00:00:03 -WarningVariable warned -WarningAction SilentlyContinue)
-            Complete-Sender $sender
+            try { $out = @(Start-FlowCollector -Port $port -ListenAddress 127.0.0.1 -Duration 00:00:03 -WarningVariable warned -WarningAction SilentlyContinue) }
+            finally { Complete-Sender $sender }
             $out[-1].Malformed | Should -Be 1
             $out[-1].MalformedByExporter | Should -Be '127.0.0.1 UnsupportedVersion=1'
             "$warned" | Should -Match 'from 127\.0\.0\.1: UnsupportedVersion'
