@@ -27,6 +27,7 @@ BeforeAll {
 
     # The link goes before the folder does, so nothing that cleans up follows it into the build output.
     function Remove-CheckoutLink($Root) {
+        if (-not $Root) { return }
         $link = Get-Item -LiteralPath (Join-Path $Root 'out' 'FlowForensics') -ErrorAction Ignore
         if ($link -and $link.LinkType) { $link.Delete() }
     }
