@@ -1,13 +1,13 @@
-# Convert-PcapToFlow as a PowerShell user meets it. Runs under real Pester 5 and under the hosted shim.
+# Convert-PcapToFlow as a PowerShell user meets it.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $shared = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared'))
-    $captures = [IO.Path]::Combine($shared, 'data', 'pcap', 'chrissanders')
-    $handshake = [IO.Path]::Combine($captures, 'tcp_handshake.pcapng')
-    $espn = [IO.Path]::Combine($captures, 'http_espn.pcapng')
-    $dualStack = [IO.Path]::Combine($captures, 'http_ip4and6.pcapng')
-    $echo = [IO.Path]::Combine($captures, 'icmp_echo.pcapng')
+    $shared = Join-Path $PSScriptRoot '..' '..' 'shared' -Resolve
+    $captures = Join-Path $shared 'data' 'pcap' 'chrissanders'
+    $handshake = Join-Path $captures 'tcp_handshake.pcapng'
+    $espn = Join-Path $captures 'http_espn.pcapng'
+    $dualStack = Join-Path $captures 'http_ip4and6.pcapng'
+    $echo = Join-Path $captures 'icmp_echo.pcapng'
     $fullId = 'FlowForensics.PowerShell.Commands.ConvertPcapToFlowCommand'
 }
 
@@ -17,7 +17,7 @@ Describe 'Convert-PcapToFlow' {
             $flows = @(Convert-PcapToFlow -Path $handshake)
             $flows | Should -HaveCount 2
             $flows[0] | Should -BeOfType ([FlowForensics.Flows.FlowRecord])
-            $client = @($flows.Where({ $_.SrcPort -eq 2826 }))[0]
+            $client = $flows | Where-Object SrcPort -eq 2826 | Select-Object -First 1
             $client.SrcAddr.ToString() | Should -Be '172.16.16.128'
             $client.DstAddr.ToString() | Should -Be '212.58.226.142'
             $client.DstPort | Should -Be 80
@@ -32,20 +32,21 @@ Describe 'Convert-PcapToFlow' {
         It 'makes every ICMP packet a flow with type and code in the destination port' {
             $flows = @(Convert-PcapToFlow -Path $echo)
             $flows | Should -HaveCount 8
-            @($flows.Where({ $_.IcmpType -eq 8 })) | Should -HaveCount 4
-            @($flows.Where({ $_.DstPort -eq 2048 -and $_.SrcPort -eq 0 })) | Should -HaveCount 4
-            @($flows.Where({ $_.Bytes -ne 60 })) | Should -HaveCount 0
+            $flows | Where-Object IcmpType -eq 8 | Should -HaveCount 4
+            $flows | Where-Object { $_.DstPort -eq 2048 -and $_.SrcPort -eq 0 } | Should -HaveCount 4
+            $flows | Group-Object Bytes | ForEach-Object Name | Should -Be '60'
         }
 
         It 'keeps IPv6 flows apart from IPv4 ones' {
             $flows = @(Convert-PcapToFlow -Path $dualStack)
-            @($flows.Where({ $_.IPVersion -eq 6 })) | Should -HaveCount 2
-            @($flows.Where({ $_.IPVersion -eq 4 })) | Should -HaveCount 2
-            @($flows.Where({ $_.IPVersion -eq 6 -and $_.DstPort -eq 80 }))[0].SrcAddr.ToString() | Should -Be '2001:db8:1:2::1002'
+            $byVersion = $flows | Group-Object IPVersion -AsHashTable -AsString
+            $byVersion['6'] | Should -HaveCount 2
+            $byVersion['4'] | Should -HaveCount 2
+            ($byVersion['6'] | Where-Object DstPort -eq 80 | Select-Object -First 1).SrcAddr.ToString() | Should -Be '2001:db8:1:2::1002'
         }
 
         It 'answers to the nfdump short names' {
-            $flow = @(Convert-PcapToFlow -Path $handshake | Where-Object { $_.sp -eq 2826 })[0]
+            $flow = Convert-PcapToFlow -Path $handshake | Where-Object sp -eq 2826 | Select-Object -First 1
             $flow.da.ToString() | Should -Be '212.58.226.142'
             $flow.dp | Should -Be 80
             $flow.pkt | Should -Be 2
@@ -57,28 +58,26 @@ Describe 'Convert-PcapToFlow' {
         It 'composes with Where-Object like any object stream' {
             $web = @(Convert-PcapToFlow -Path $espn | Where-Object { $_.DstPort -eq 80 -and $_.Bytes -gt 1000 })
             $web.Count | Should -BeGreaterThan 5
-            @($web.Where({ $_.DstPort -ne 80 })) | Should -HaveCount 0
+            $web | Where-Object DstPort -ne 80 | Should -HaveCount 0
             $web.Bytes | Should -BeGreaterThan 1000
         }
 
         It 'counts every IP byte of the capture once' {
-            $flows = @(Convert-PcapToFlow -Path $espn)
-            [Linq.Enumerable]::Sum([long[]]$flows.Packets) | Should -Be 956
+            (Convert-PcapToFlow -Path $espn | Measure-Object Packets -Sum).Sum | Should -Be 956
         }
     }
 
     Context 'paths' {
         BeforeAll {
-            $dir = [IO.Path]::Combine($TestDrive, 'evidence')
-            $null = [IO.Directory]::CreateDirectory($dir)
-            [IO.File]::Copy($handshake, [IO.Path]::Combine($dir, 'a.pcapng'))
-            [IO.File]::Copy($echo, [IO.Path]::Combine($dir, 'b.pcapng'))
-            $bracketed = [IO.Path]::Combine($dir, 'case[1].pcapng')
-            [IO.File]::Copy($handshake, $bracketed)
+            $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'evidence')
+            Copy-Item -LiteralPath $handshake -Destination (Join-Path $dir 'a.pcapng')
+            Copy-Item -LiteralPath $echo -Destination (Join-Path $dir 'b.pcapng')
+            $bracketed = Join-Path $dir 'case[1].pcapng'
+            Copy-Item -LiteralPath $handshake -Destination $bracketed
         }
 
         It 'expands wildcards in -Path' {
-            @(Convert-PcapToFlow -Path ([IO.Path]::Combine($dir, '?.pcapng'))) | Should -HaveCount 10
+            Convert-PcapToFlow -Path (Join-Path $dir '?.pcapng') | Should -HaveCount 10
         }
 
         It 'takes -LiteralPath literally' {
@@ -86,7 +85,8 @@ Describe 'Convert-PcapToFlow' {
         }
 
         It 'binds FileInfo objects from the pipeline' {
-            @([IO.FileInfo]::new($handshake), [IO.FileInfo]::new($echo) | Convert-PcapToFlow) | Should -HaveCount 10
+            Get-Item -LiteralPath $handshake, $echo | Convert-PcapToFlow | Should -HaveCount 10
+            Get-ChildItem -Path (Join-Path $dir '?.pcapng') | Convert-PcapToFlow | Should -HaveCount 10
         }
 
         It 'binds path strings from the pipeline' {
@@ -96,20 +96,20 @@ Describe 'Convert-PcapToFlow' {
 
     Context 'bad input' {
         It 'names a path that does not exist' {
-            { Convert-PcapToFlow -Path ([IO.Path]::Combine($TestDrive, 'missing.pcap')) -ErrorAction Stop } |
+            { Convert-PcapToFlow -Path (Join-Path $TestDrive 'missing.pcap') -ErrorAction Stop } |
                 Should -Throw -ErrorId "PathNotFound,$fullId"
         }
 
         It 'says when a file is not a capture' {
-            $text = [IO.Path]::Combine($TestDrive, 'notes.pcap')
-            [IO.File]::WriteAllText($text, 'this is not a capture file at all')
+            $text = Join-Path $TestDrive 'notes.pcap'
+            Set-Content -LiteralPath $text -Value 'this is not a capture file at all'
             { Convert-PcapToFlow -Path $text -ErrorAction Stop } | Should -Throw -ErrorId "CaptureUnsupported,$fullId"
         }
 
         It 'keeps the flows before the damage in a truncated capture and names the offset' {
-            $bytes = [IO.File]::ReadAllBytes($espn)
-            $cut = [IO.Path]::Combine($TestDrive, 'cut.pcapng')
-            [IO.File]::WriteAllBytes($cut, [byte[]]$bytes[0..($bytes.Length / 2)])
+            $bytes = Get-Content -LiteralPath $espn -AsByteStream -Raw
+            $cut = Join-Path $TestDrive 'cut.pcapng'
+            Set-Content -LiteralPath $cut -AsByteStream -Value $bytes[0..($bytes.Length / 2)]
             $flows = @(Convert-PcapToFlow -Path $cut -ErrorVariable damage -ErrorAction SilentlyContinue)
             $flows.Count | Should -BeGreaterThan 10
             $damage | Should -HaveCount 1
@@ -119,8 +119,8 @@ Describe 'Convert-PcapToFlow' {
         }
 
         It 'goes on with the next file after a bad one' {
-            $text = [IO.Path]::Combine($TestDrive, 'bad.pcap')
-            [IO.File]::WriteAllText($text, 'garbage')
+            $text = Join-Path $TestDrive 'bad.pcap'
+            Set-Content -LiteralPath $text -Value 'garbage'
             $flows = @(Convert-PcapToFlow -Path $text, $handshake -ErrorVariable bad -ErrorAction SilentlyContinue)
             $flows | Should -HaveCount 2
             $bad | Should -HaveCount 1
@@ -135,7 +135,7 @@ Describe 'Convert-PcapToFlow' {
     Context 'a bounded flow table' {
         It 'evicts the least recently seen flow when full, and warns' {
             $flows = @(Convert-PcapToFlow -Path $espn -MaxActiveFlows 2 -WarningVariable full -WarningAction SilentlyContinue)
-            [Linq.Enumerable]::Sum([long[]]$flows.Packets) | Should -Be 956
+            ($flows | Measure-Object Packets -Sum).Sum | Should -Be 956
             $full | Should -HaveCount 1
             $full[0].ToString() | Should -Match 'MaxActiveFlows'
         }
@@ -143,13 +143,13 @@ Describe 'Convert-PcapToFlow' {
 
     Context 'filters, flow files and the demo' {
         BeforeAll {
-            $demo = [IO.Path]::Combine((Get-Module FlowForensics).ModuleBase, 'Samples', 'demo.pcap')
+            $demo = Join-Path (Get-Module FlowForensics).ModuleBase 'Samples' 'demo.pcap'
         }
 
         It 'keeps only the flows an nfdump filter selects' {
             $all = @(Convert-PcapToFlow -Path $espn)
             $web = @(Convert-PcapToFlow -Path $espn -Filter 'proto tcp and dst port 80')
-            $web.Count | Should -Be @($all.Where({ $_.Protocol -eq 6 -and $_.DstPort -eq 80 })).Count
+            $web.Count | Should -Be @($all | Where-Object { $_.Protocol -eq 6 -and $_.DstPort -eq 80 }).Count
             $web.Count | Should -BeGreaterThan 0
         }
 
@@ -159,19 +159,17 @@ Describe 'Convert-PcapToFlow' {
         }
 
         It 'writes nfcapd files that Get-FlowRecord reads back as the same flows' {
-            $out = [IO.Path]::Combine($TestDrive, 'flows')
+            $out = Join-Path $TestDrive 'flows'
             $piped = @(Convert-PcapToFlow -Path $espn -OutputDirectory $out -PassThru)
             $read = @(Get-FlowRecord -Path $out)
             $read.Count | Should -Be $piped.Count
-            [Linq.Enumerable]::Sum([long[]]$read.Bytes) | Should -Be ([Linq.Enumerable]::Sum([long[]]$piped.Bytes))
+            ($read | Measure-Object Bytes -Sum).Sum | Should -Be ($piped | Measure-Object Bytes -Sum).Sum
             { Convert-PcapToFlow -Path $espn -OutputDirectory $out -ErrorAction Stop } |
                 Should -Throw -ErrorId "OutputExists,$fullId"
         }
 
         It 'shows the exfiltration planted in the demo as its largest flow' {
-            $flows = @(Convert-PcapToFlow -Path $demo)
-            $largest = $flows[0]
-            foreach ($f in $flows) { if ($f.Bytes -gt $largest.Bytes) { $largest = $f } }
+            $largest = Convert-PcapToFlow -Path $demo | Sort-Object Bytes -Descending | Select-Object -First 1
             $largest.DstPort | Should -Be 4444
             $largest.Bytes | Should -BeGreaterThan 3000000
         }

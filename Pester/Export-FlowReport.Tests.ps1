@@ -1,10 +1,10 @@
 # Export-FlowReport as a PowerShell user meets it: a workbook from the pipeline or from nfcapd files, -PassThru,
 # -Force/-WhatIf on an existing file, errors, and formula-like text made harmless. The workbook is opened with the
-# Open XML SDK that ships in the module folder. Runs under real Pester 5 and under the hosted shim.
+# Open XML SDK that ships in the module folder.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $demo = [IO.Path]::Combine((Get-Module FlowForensics).ModuleBase, 'Samples', 'demo.pcap')
+    $demo = Join-Path (Get-Module FlowForensics).ModuleBase 'Samples' 'demo.pcap'
     $fullId = 'FlowForensics.PowerShell.Commands.ExportFlowReportCommand'
     $flows = @(Convert-PcapToFlow -Path $demo)
 
@@ -23,7 +23,7 @@ BeforeAll {
 
 Describe 'Export-FlowReport' {
     It 'writes a workbook of the flows it is piped and returns it with -PassThru' {
-        $book = [IO.Path]::Combine($TestDrive, 'pipe.xlsx')
+        $book = Join-Path $TestDrive 'pipe.xlsx'
         $file = $flows | Export-FlowReport -Path $book -PassThru
         $file | Should -BeOfType ([IO.FileInfo])
         $file.FullName | Should -Be $book
@@ -33,25 +33,26 @@ Describe 'Export-FlowReport' {
     }
 
     It 'writes nothing without -PassThru' {
-        $book = [IO.Path]::Combine($TestDrive, 'quiet.xlsx')
-        @($flows | Export-FlowReport -Path $book) | Should -HaveCount 0
-        [IO.File]::Exists($book) | Should -BeTrue
+        $book = Join-Path $TestDrive 'quiet.xlsx'
+        $flows | Export-FlowReport -Path $book | Should -HaveCount 0
+        $book | Should -Exist
     }
 
     It 'lists nfcapd files read with -FlowPath as evidence with their SHA-256' {
-        $dir = [IO.Path]::Combine($TestDrive, 'flows')
+        $dir = Join-Path $TestDrive 'flows'
         Convert-PcapToFlow -Path $demo -OutputDirectory $dir -RotateEvery 00:05:00
-        $book = [IO.Path]::Combine($TestDrive, 'files.xlsx')
+        $book = Join-Path $TestDrive 'files.xlsx'
         Export-FlowReport -FlowPath $dir -Path $book
         $wb = Read-Workbook $book
         foreach ($info in Get-FlowFileInfo -Path $dir) {
             $wb.Strings | Should -Contain $info.Sha256
             $wb.Strings | Should -Contain $info.Path
+            $wb.Strings | Should -Contain (Get-FileHash -LiteralPath $info.Path -Algorithm SHA256).Hash
         }
     }
 
     It 'gives findings a sheet named after their type and neutralises formula text' {
-        $book = [IO.Path]::Combine($TestDrive, 'findings.xlsx')
+        $book = Join-Path $TestDrive 'findings.xlsx'
         $finding = [pscustomobject]@{ PSTypeName = 'Spec.ExfilFinding'; FirstSeen = [datetime]::UtcNow; SrcAddr = '10.20.0.5'; Reason = '=HYPERLINK("http://x","y")' }
         $finding | Export-FlowReport -Path $book -WarningAction SilentlyContinue
         $wb = Read-Workbook $book
@@ -61,37 +62,37 @@ Describe 'Export-FlowReport' {
     }
 
     It 'refuses to replace an existing file without -Force' {
-        $book = [IO.Path]::Combine($TestDrive, 'exists.xlsx')
-        [IO.File]::WriteAllText($book, 'keep me')
+        $book = Join-Path $TestDrive 'exists.xlsx'
+        Set-Content -LiteralPath $book -Value 'keep me' -NoNewline
         { $flows | Export-FlowReport -Path $book -ErrorAction Stop } | Should -Throw -ErrorId "OutputExists,$fullId"
-        [IO.File]::ReadAllText($book) | Should -Be 'keep me'
+        Get-Content -LiteralPath $book -Raw | Should -Be 'keep me'
     }
 
     It 'replaces an existing file with -Force' {
-        $book = [IO.Path]::Combine($TestDrive, 'force.xlsx')
-        [IO.File]::WriteAllText($book, 'old')
+        $book = Join-Path $TestDrive 'force.xlsx'
+        Set-Content -LiteralPath $book -Value 'old'
         $flows | Export-FlowReport -Path $book -Force
         (Read-Workbook $book).Sheets[0] | Should -Be 'Summary'
     }
 
     It 'writes nothing with -WhatIf' {
-        $book = [IO.Path]::Combine($TestDrive, 'whatif.xlsx')
+        $book = Join-Path $TestDrive 'whatif.xlsx'
         $flows | Export-FlowReport -Path $book -WhatIf
-        [IO.File]::Exists($book) | Should -BeFalse
+        $book | Should -Not -Exist
     }
 
     It 'rejects a bad filter with the column of the mistake' {
-        $book = [IO.Path]::Combine($TestDrive, 'badfilter.xlsx')
+        $book = Join-Path $TestDrive 'badfilter.xlsx'
         { $flows | Export-FlowReport -Path $book -Filter 'proto tcp and' -ErrorAction Stop } | Should -Throw -ErrorId 'FilterSyntax*'
-        [IO.File]::Exists($book) | Should -BeFalse
+        $book | Should -Not -Exist
     }
 
     It 'says so when the folder of the workbook does not exist' {
-        $book = [IO.Path]::Combine($TestDrive, 'no-such-folder', 'x.xlsx')
+        $book = Join-Path $TestDrive 'no-such-folder' 'x.xlsx'
         { $flows | Export-FlowReport -Path $book -ErrorAction Stop } | Should -Throw -ErrorId "OutputWriteFailed,$fullId"
     }
 
     It 'rejects a -Top of <Top>' -TestCases @(@{ Top = 0 }, @{ Top = 10001 }) {
-        { Export-FlowReport -Path ([IO.Path]::Combine($TestDrive, 'top.xlsx')) -Top $Top } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Export-FlowReport -Path (Join-Path $TestDrive 'top.xlsx') -Top $Top } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }

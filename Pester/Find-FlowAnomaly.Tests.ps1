@@ -1,7 +1,6 @@
 # Find-FlowAnomaly as a PowerShell user meets it: a baseline of the demo's first four minutes, then the rest compared
 # with it; the 3 MB upload from 10.20.0.26 is a volume surge; -Baseline takes a file, the summary or the baseline;
-# -Type, -Exclude and the thresholds; flat findings; errors naming the file.
-# Runs under real Pester 5 and under the hosted shim.
+# -Type, -Exclude and the thresholds; flat findings and their default table; errors naming the file.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
@@ -13,15 +12,14 @@ BeforeAll {
 
 Describe 'Find-FlowAnomaly' {
     BeforeAll {
-        $file = [IO.Path]::Combine($TestDrive, 'demo-base.json')
+        $file = Join-Path $TestDrive 'demo-base.json'
         $summary = $flows | New-FlowBaseline -End $cut -Interval '00:01:00' -OutputPath $file -Force
         $findings = @($flows | Find-FlowAnomaly -Baseline $file -Start $cut)
     }
 
     Context 'the demo compared with its first four minutes' {
         It 'finds the 3 MB upload from 10.20.0.26 as a volume surge in its minute' {
-            $sent = 0L
-            foreach ($f in $flows) { if ($f.SrcAddr.ToString() -eq '10.20.0.26' -and $f.Start.Minute -eq 5) { $sent += $f.Bytes } }
+            $sent = ($flows | Where-Object { $_.SrcAddr.ToString() -eq '10.20.0.26' -and $_.Start.Minute -eq 5 } | Measure-Object Bytes -Sum).Sum
             $surge = @($findings | Where-Object { $_.Host -eq '10.20.0.26' -and $_.AnomalyType -eq 'VolumeSurge' })
             $surge | Should -HaveCount 1
             $surge[0].Window | Should -Be ([datetime]::new(2026, 1, 15, 9, 5, 0, [DateTimeKind]::Utc))
@@ -44,7 +42,22 @@ Describe 'Find-FlowAnomaly' {
                     $p.Value.GetType().FullName | Should -BeIn @('System.String', 'System.Double', 'System.Int32', 'System.Int64', 'System.DateTime', 'System.TimeSpan')
                 }
             }
-            for ($i = 1; $i -lt $findings.Count; $i++) { $findings[$i].Window | Should -BeGreaterOrEqual $findings[$i - 1].Window }
+            $findings.Window | Should -Be ($findings | Sort-Object Window).Window
+        }
+    }
+
+    Context 'composing with native PowerShell' {
+        It 'shows the default table in 120 columns' {
+            $table = $findings | Format-Table | Out-String -Width 120
+            $table | Should -Match 'Window +Host +AnomalyType +Technique +Metric +Observed +Expected +Deviation +Score'
+            $table | Should -Match '2026-01-15 09:05 +10\.20\.0\.26 +VolumeSurge '
+            $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
+        }
+
+        It 'counts findings per type with Group-Object' {
+            $byType = $findings | Group-Object AnomalyType
+            ($byType | Measure-Object Count -Sum).Sum | Should -Be $findings.Count
+            $byType.Name | Should -Contain 'VolumeSurge'
         }
     }
 
@@ -72,8 +85,8 @@ Describe 'Find-FlowAnomaly' {
 
     Context 'errors' {
         It 'names a corrupt baseline file' {
-            $bad = [IO.Path]::Combine($TestDrive, 'bad.json')
-            [IO.File]::WriteAllText($bad, '{"Format": "FlowForensics.Baseline", "FormatVersion": 1, "Hosts": [')
+            $bad = Join-Path $TestDrive 'bad.json'
+            Set-Content -LiteralPath $bad -Value '{"Format": "FlowForensics.Baseline", "FormatVersion": 1, "Hosts": ['
             $err = $null
             try { $flows | Find-FlowAnomaly -Baseline $bad -ErrorAction Stop } catch { $err = $_ }
             $err.FullyQualifiedErrorId | Should -Be "BaselineInvalid,$fullId"
@@ -81,13 +94,13 @@ Describe 'Find-FlowAnomaly' {
         }
 
         It 'refuses a baseline of another format version' {
-            $old = [IO.Path]::Combine($TestDrive, 'v9.json')
-            [IO.File]::WriteAllText($old, ([IO.File]::ReadAllText($file) -replace '"FormatVersion":1', '"FormatVersion":9'))
+            $old = Join-Path $TestDrive 'v9.json'
+            (Get-Content -LiteralPath $file -Raw) -replace '"FormatVersion":1', '"FormatVersion":9' | Set-Content -LiteralPath $old
             { $flows | Find-FlowAnomaly -Baseline $old -ErrorAction Stop } | Should -Throw -ErrorId "BaselineInvalid,$fullId"
         }
 
         It 'reports a missing baseline file' {
-            { $flows | Find-FlowAnomaly -Baseline ([IO.Path]::Combine($TestDrive, 'none.json')) -ErrorAction Stop } | Should -Throw -ErrorId "PathNotFound,$fullId"
+            { $flows | Find-FlowAnomaly -Baseline (Join-Path $TestDrive 'none.json') -ErrorAction Stop } | Should -Throw -ErrorId "PathNotFound,$fullId"
         }
 
         It 'refuses a value that is not a baseline' {

@@ -1,5 +1,6 @@
 # Find-FlowExfiltration as a PowerShell user meets it: the demo's 3 MB upload to 4444/tcp and its DNS tunnel are
-# found with their ATT&CK ids, -Exclude and -AllowedPort change the verdicts, and bad arguments fail with their ids.
+# found with their ATT&CK ids, -Exclude and -AllowedPort change the verdicts, findings go through CSV, JSON and the
+# default table intact, and bad arguments fail with their ids.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
@@ -26,6 +27,46 @@ Describe 'Find-FlowExfiltration' {
         $found[0].Host | Should -Be '10.20.1.29'
         $found[0].Peers | Should -Be '10.20.0.2'
         $found[0].MitreTechnique | Should -Be 'T1071.004'
+    }
+
+    It 'survives an Export-Csv and Import-Csv round trip' {
+        $found = @($flows | Find-FlowExfiltration | Sort-Object Score -Descending)
+        $csv = Join-Path $TestDrive 'exfiltration.csv'
+        $found | Export-Csv -LiteralPath $csv
+        $rows = @(Import-Csv -LiteralPath $csv)
+        $rows | Should -HaveCount $found.Count
+        Compare-Object $rows $found -Property Technique, MitreTechnique, Host, Peers, PeerCount, BytesOut, BytesIn, Ratio, Flows, Score, Reason -SyncWindow 0 |
+            Should -BeNullOrEmpty
+        $upload = $rows | Where-Object Technique -eq 'UnusualPort'
+        $upload.Host | Should -Be '10.20.0.26'
+        $upload.Peers | Should -Be '198.51.100.200:4444/TCP'
+        [long] $upload.BytesOut | Should -BeGreaterThan 3000000
+        $rows | Group-Object MitreTechnique -NoElement | Sort-Object Name | ForEach-Object Name | Should -Be 'T1048', 'T1071.004'
+        for ($i = 0; $i -lt $found.Count; $i++) {
+            $first = $found[$i].FirstSeen
+            [datetime]::Parse($rows[$i].FirstSeen, (Get-Culture)) | Should -Be $first.AddTicks(-($first.Ticks % [timespan]::TicksPerSecond))
+        }
+    }
+
+    It 'converts to JSON and back with its numbers, times and reason' {
+        $upload = $flows | Find-FlowExfiltration | Where-Object Technique -eq 'UnusualPort'
+        $back = $upload | ConvertTo-Json | ConvertFrom-Json
+        $back.Host | Should -Be '10.20.0.26'
+        $back.MitreTechnique | Should -Be 'T1048'
+        $back.BytesOut | Should -Be $upload.BytesOut
+        $back.Ratio | Should -Be $upload.Ratio
+        $back.Score | Should -Be $upload.Score
+        $back.FirstSeen | Should -Be $upload.FirstSeen
+        $back.FirstSeen.Kind | Should -Be ([DateTimeKind]::Utc)
+        $back.Reason | Should -BeExactly $upload.Reason
+    }
+
+    It 'shows the default table in 120 columns' {
+        $table = $flows | Find-FlowExfiltration | Format-Table | Out-String -Width 120
+        $table | Should -Match 'Score +Technique +ATT&CK +Host +Peers +BytesOut +BytesIn +Ratio +Flows'
+        $table | Should -Match 'UnusualPort +T1048 +10\.20\.0\.26 +198\.51\.100\.200:4444/TCP +3082372 '
+        $table | Should -Match 'DnsTunnel +T1071\.004 +10\.20\.1\.29 +10\.20\.0\.2 '
+        $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
     }
 
     It 'leaves out allowlisted hosts' {

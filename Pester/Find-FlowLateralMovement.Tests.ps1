@@ -1,10 +1,9 @@
 # Find-FlowLateralMovement as a PowerShell user meets it: the demo's chain among ordinary administration, -Exclude,
-# -LearnUntil, -Port and -InternalNetwork, labelled captures, the finding's flat shape, and errors.
-# Runs under real Pester 5 and under the hosted shim.
+# -LearnUntil, -Port and -InternalNetwork, labelled captures, the finding's flat shape and default table, and errors.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $shared = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared'))
+    $shared = Join-Path $PSScriptRoot '..' '..' 'shared' -Resolve
     $demo = "$((Get-Module FlowForensics).ModuleBase)/Samples/demo.pcap"
     $fullId = 'FlowForensics.PowerShell.Commands.FindFlowLateralMovementCommand'
     $flows = @(Convert-PcapToFlow -Path $demo)
@@ -46,6 +45,16 @@ Describe 'Find-FlowLateralMovement' {
             $found[0].Ports | Should -Be '445'
         }
 
+        It 'shows the default table in 120 columns' {
+            $table = $flows | Find-FlowLateralMovement -Exclude 10.20.0.7 | Format-Table | Out-String -Width 120
+            $table | Should -Match 'Score +Kind +First seen +Ports +Technique +Path'
+            $table | Should -Match 'Chain +2026-01-15 [0-9:]+ +445, 5985 +T1021\.002, T1021\.006 +10\.20\.1\.21 -> 10\.20\.0\.22 -> 10\.20\.0\.6'
+            $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
+            $all = $flows | Find-FlowLateralMovement | Format-Table | Out-String -Width 120
+            $all | Should -Match 'FanOut .* 10\.20\.0\.7 -> '
+            $all -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
+        }
+
         It 'writes a flat object: strings, numbers and times only' {
             foreach ($f in @($flows | Find-FlowLateralMovement)) {
                 foreach ($p in $f.PSObject.Properties) {
@@ -63,7 +72,7 @@ Describe 'Find-FlowLateralMovement' {
         }
 
         It 'takes the file New-FlowBaseline saved and still finds what the baseline never saw' {
-            $file = [IO.Path]::Combine($TestDrive, 'before.json')
+            $file = Join-Path $TestDrive 'before.json'
             $null = $flows | New-FlowBaseline -InternalNetwork 10.20.0.0/16 -End '2026-01-15T09:01' -OutputPath $file
             $withFile = @($flows | Find-FlowLateralMovement -Exclude 10.20.0.7 -Baseline $file)
             $withFile | Should -Not -HaveCount 0
@@ -77,7 +86,7 @@ Describe 'Find-FlowLateralMovement' {
 
     Context 'labelled captures' {
         It 'finds the impacket smbexec movement over SMB and RPC' {
-            $p = [IO.Path]::Combine($shared, 'data', 'malicious', 'pcap-attack', 'LM_smbexec_smb_dcerpc_svcctl_epm.pcapng')
+            $p = Join-Path $shared 'data' 'malicious' 'pcap-attack' 'LM_smbexec_smb_dcerpc_svcctl_epm.pcapng'
             $f = @(Convert-PcapToFlow -Path $p | Find-FlowLateralMovement)
             $f | Should -HaveCount 1
             $f[0].SrcAddr | Should -Be '172.16.66.1'
@@ -86,7 +95,7 @@ Describe 'Find-FlowLateralMovement' {
         }
 
         It 'finds the SSH brute force on port 902 of a public network given as inside' {
-            $p = [IO.Path]::Combine($shared, 'data', 'malicious', 'slips', 'malicious-ssh-bruteforce.pcap')
+            $p = Join-Path $shared 'data' 'malicious' 'slips' 'malicious-ssh-bruteforce.pcap'
             $f = @(Convert-PcapToFlow -Path $p | Find-FlowLateralMovement -InternalNetwork 147.32.0.0/16 -Port 902)
             $f | Should -HaveCount 1
             $f[0].Kind | Should -Be 'BruteForce'

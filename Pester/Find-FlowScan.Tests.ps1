@@ -1,10 +1,9 @@
 # Find-FlowScan as a PowerShell user meets it: the demo's scan from the pipeline and from nfcapd files, thresholds,
-# -Exclude, -MinimumScore, labelled captures, the finding's flat shape, and errors.
-# Runs under real Pester 5 and under the hosted shim.
+# -Exclude, -MinimumScore, labelled captures, the finding's flat shape and default table, and errors.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $shared = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared'))
+    $shared = Join-Path $PSScriptRoot '..' '..' 'shared' -Resolve
     $demo = "$((Get-Module FlowForensics).ModuleBase)/Samples/demo.pcap"
     $fullId = 'FlowForensics.PowerShell.Commands.FindFlowScanCommand'
     $flows = @(Convert-PcapToFlow -Path $demo)
@@ -32,7 +31,7 @@ Describe 'Find-FlowScan' {
         }
 
         It 'gives the same finding when it reads nfcapd files with -Path' {
-            $out = [IO.Path]::Combine($TestDrive, 'demo-flows')
+            $out = Join-Path $TestDrive 'demo-flows'
             Convert-PcapToFlow -Path $demo -OutputDirectory $out
             $fromFiles = @(Find-FlowScan -Path $out)
             $fromFiles | Should -HaveCount 1
@@ -45,6 +44,13 @@ Describe 'Find-FlowScan' {
             foreach ($p in $s.PSObject.Properties) {
                 $p.Value.GetType().FullName | Should -BeIn @('System.String', 'System.Int64', 'System.Int32', 'System.Double', 'System.DateTime', 'System.TimeSpan', 'System.Boolean')
             }
+        }
+
+        It 'shows the default table in 120 columns' {
+            $table = $flows | Find-FlowScan | Format-Table | Out-String -Width 120
+            $table | Should -Match 'Score +First seen +Scanner +Type +Probe +Targets +Ports +Port range'
+            $table | Should -Match '10\.20\.0\.31 +Vertical +SYN +1 +1024 +1-1024 '
+            $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
         }
 
         It 'leaves allowlisted hosts out with -Exclude' {
@@ -61,7 +67,7 @@ Describe 'Find-FlowScan' {
 
     Context 'labelled captures' {
         It 'finds the nmap SYN scan of scanme.nmap.org' {
-            $p = [IO.Path]::Combine($shared, 'data', 'malicious', 'ndpi', 'synscan.pcap')
+            $p = Join-Path $shared 'data' 'malicious' 'ndpi' 'synscan.pcap'
             $s = @(Convert-PcapToFlow -Path $p | Find-FlowScan)
             $s | Should -HaveCount 1
             $s[0].Scanner | Should -Be '172.16.0.8'
@@ -69,7 +75,7 @@ Describe 'Find-FlowScan' {
         }
 
         It 'finds the ping sweep of 192.168.1.0/24' {
-            $p = [IO.Path]::Combine($shared, 'data', 'malicious', 'slips', 'test12-icmp-portscan.pcap')
+            $p = Join-Path $shared 'data' 'malicious' 'slips' 'test12-icmp-portscan.pcap'
             $s = @(Convert-PcapToFlow -Path $p | Find-FlowScan)
             $s | Should -HaveCount 1
             $s[0].ScanType | Should -Be 'Sweep'
@@ -77,7 +83,7 @@ Describe 'Find-FlowScan' {
         }
 
         It 'names FIN, NULL and Xmas probes' {
-            $p = [IO.Path]::Combine($shared, 'data', 'malicious', 'ndpi', 'tcp_scan.pcapng')
+            $p = Join-Path $shared 'data' 'malicious' 'ndpi' 'tcp_scan.pcapng'
             $s = @(Convert-PcapToFlow -Path $p | Find-FlowScan)
             $s | Should -HaveCount 1
             $s[0].Probe | Should -Match 'FIN'

@@ -1,34 +1,29 @@
 # Measure-FlowTopN as a PowerShell user meets it: the seed playbooks (top talkers, top services, conversations,
 # per-source aggregation), fan-out with -Distinct, -Filter, -Start/-End, reading nfcapd files with -Path, and errors.
-# Every expected value is computed here, independently, with hashtables over the same flows.
-# Runs under real Pester 5 and under the hosted shim (no Sort-Object/Group-Object/Measure-Object there).
+# Every expected value is computed here, independently, with Group-Object and Measure-Object over the same flows.
+# Rows go through ConvertTo-Json and Format-Table as a user would send them on.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $shared = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared'))
-    $espn = [IO.Path]::Combine($shared, 'data', 'pcap', 'chrissanders', 'http_espn.pcapng')
-    $nfcapd = [IO.Path]::Combine($shared, 'data', 'nfcapd', 'slips', 'test1-malicious.nfdump')
-    $mixed = [IO.Path]::Combine($shared, 'formats', 'samples', 'nfpcapd-ipv4v6-none.nfcapd')
+    $shared = Join-Path $PSScriptRoot '..' '..' 'shared' -Resolve
+    $espn = Join-Path $shared 'data' 'pcap' 'chrissanders' 'http_espn.pcapng'
+    $nfcapd = Join-Path $shared 'data' 'nfcapd' 'slips' 'test1-malicious.nfdump'
+    $mixed = Join-Path $shared 'formats' 'samples' 'nfpcapd-ipv4v6-none.nfcapd'
     $fullId = 'FlowForensics.PowerShell.Commands.MeasureFlowTopNCommand'
 
     $flows = @(Convert-PcapToFlow -Path $espn)
 
-    # The flows of an nfcapd file through the engine's reader, for comparing -Path with the pipeline.
-    function Read-NfcapdFlows([string] $File) {
-        $reader = [FlowForensics.Storage.Nfcapd.NfcapdFileReader]::Open($File)
-        try { , @($reader.ReadFlows([Threading.CancellationToken]::None)) } finally { $reader.Dispose() }
-    }
-
-    # Flows, packets and bytes per key: the reference every spec below compares with.
+    # Flows, packets and bytes per key (the key as text): the reference every spec below compares with.
     function Get-Totals($Flows, [scriptblock] $KeyOf) {
         $table = @{}
-        foreach ($f in $Flows) {
-            $k = & $KeyOf $f
-            if (-not $table.ContainsKey($k)) { $table[$k] = [pscustomobject]@{ Flows = 0L; Packets = 0L; Bytes = 0L } }
-            $t = $table[$k]
-            $t.Flows += $f.Flows
-            $t.Packets += $f.Packets + $f.OutPackets
-            $t.Bytes += $f.Bytes + $f.OutBytes
+        foreach ($group in $Flows | Group-Object -Property $KeyOf -CaseSensitive) {
+            $sum = @{}
+            $group.Group | Measure-Object -Property Flows, Packets, OutPackets, Bytes, OutBytes -Sum | ForEach-Object { $sum[$_.Property] = [long] $_.Sum }
+            $table[$group.Name] = [pscustomobject]@{
+                Flows   = $sum.Flows
+                Packets = $sum.Packets + $sum.OutPackets
+                Bytes   = $sum.Bytes + $sum.OutBytes
+            }
         }
         $table
     }
@@ -41,7 +36,7 @@ BeforeAll {
         $listed = @{}
         for ($i = 0; $i -lt $Rows.Count; $i++) {
             $r = $Rows[$i]
-            $k = & $RowKey $r
+            $k = [string] (& $RowKey $r)
             $r.Rank | Should -Be ($i + 1)
             $Table.ContainsKey($k) | Should -BeTrue
             $r.Flows | Should -Be $Table[$k].Flows
@@ -51,7 +46,7 @@ BeforeAll {
             $listed[$k] = $true
         }
         $last = $Rows[$Rows.Count - 1].$By
-        @($Table.Keys.Where({ -not $listed.ContainsKey($_) -and $Table[$_].$By -gt $last })) | Should -HaveCount 0
+        $Table.Keys | Where-Object { -not $listed.ContainsKey($_) -and $Table[$_].$By -gt $last } | Should -HaveCount 0
     }
 }
 
@@ -59,53 +54,52 @@ Describe 'Measure-FlowTopN' {
     Context 'seed playbooks over flows from the pipeline' {
         It 'finds the top 10 source IPs by bytes' {
             $rows = @($flows | Measure-FlowTopN -Property SrcAddr -OrderBy Bytes -Top 10)
-            $table = Get-Totals $flows { param($f) $f.SrcAddr.ToString() }
+            $table = Get-Totals $flows { $_.SrcAddr.ToString() }
             Assert-TopN $rows $table { param($r) $r.SrcAddr } 'Bytes' 10
             $rows[0] | Should -BeOfType ([FlowForensics.Analysis.TopN.TopNRow])
-            $total = [Linq.Enumerable]::Sum([long[]]$flows.Bytes)
+            $total = ($flows | Measure-Object -Property Bytes -Sum).Sum
             [Math]::Abs($rows[0].BytesPercent - 100.0 * $rows[0].Bytes / $total) | Should -BeLessThan 1e-9
             $rows[0].DstAddr | Should -BeNullOrEmpty
         }
 
         It 'finds the top destination IPs by flows (the default order)' {
             $rows = @($flows | Measure-FlowTopN DstAddr)
-            $table = Get-Totals $flows { param($f) $f.DstAddr.ToString() }
+            $table = Get-Totals $flows { $_.DstAddr.ToString() }
             Assert-TopN $rows $table { param($r) $r.DstAddr } 'Flows' 10
         }
 
         It 'finds the top destination ports by bytes' {
             $rows = @($flows | Measure-FlowTopN -Property DstPort -OrderBy Bytes -Top 5)
-            $table = Get-Totals $flows { param($f) [int] $f.DstPort }
+            $table = Get-Totals $flows { [int] $_.DstPort }
             Assert-TopN $rows $table { param($r) [int] $r.DstPort } 'Bytes' 5
             $rows[0].Key | Should -Be ([string] $rows[0].DstPort)
         }
 
         It 'finds the top conversations by bytes, as nfdump -s record' {
             $rows = @($flows | Measure-FlowTopN -Property Conversation -OrderBy Bytes -Top 5)
-            $table = Get-Totals $flows { param($f) '{0} {1}:{2} {3}:{4}' -f $f.Protocol, $f.SrcAddr, $f.SrcPort, $f.DstAddr, $f.DstPort }
+            $table = Get-Totals $flows { '{0} {1}:{2} {3}:{4}' -f $_.Protocol, $_.SrcAddr, $_.SrcPort, $_.DstAddr, $_.DstPort }
             Assert-TopN $rows $table { param($r) '{0} {1}:{2} {3}:{4}' -f $r.Protocol, $r.SrcAddr, $r.SrcPort, $r.DstAddr, $r.DstPort } 'Bytes' 5
             $rows[0].Key | Should -Match '^TCP .+:[0-9]+ -> .+:[0-9]+$'
         }
 
         It 'aggregates per source and destination port, as nfdump -A srcip,dstport, with -Top 0 for every key' {
             $rows = @($flows | Measure-FlowTopN -Property SrcAddr, DstPort -OrderBy Packets -Top 0)
-            $table = Get-Totals $flows { param($f) '{0}|{1}' -f $f.SrcAddr, $f.DstPort }
+            $table = Get-Totals $flows { '{0}|{1}' -f $_.SrcAddr, $_.DstPort }
             Assert-TopN $rows $table { param($r) '{0}|{1}' -f $r.SrcAddr, $r.DstPort } 'Packets' $table.Count
         }
 
         It 'counts both directions of a conversation as one with -Bidirectional' {
             $rows = @($flows | Measure-FlowTopN -Property Conversation -Bidirectional -Top 0)
-            $pairs = @{}
-            foreach ($f in $flows) {
-                $a = '{0}:{1}' -f $f.SrcAddr, $f.SrcPort
-                $b = '{0}:{1}' -f $f.DstAddr, $f.DstPort
-                # TCP and UDP pair with their reverse (either order of the ends is one key); other protocols do not, as nfdump -b.
-                $ends = if (($f.Protocol -eq 6 -or $f.Protocol -eq 17) -and [string]::CompareOrdinal($a, $b) -gt 0) { "$b $a" } else { "$a $b" }
-                $pairs["$($f.Protocol) $ends"] = $true
-            }
+            $pairs = @($flows | ForEach-Object {
+                    $a = '{0}:{1}' -f $_.SrcAddr, $_.SrcPort
+                    $b = '{0}:{1}' -f $_.DstAddr, $_.DstPort
+                    # TCP and UDP pair with their reverse (either order of the ends is one key); other protocols do not, as nfdump -b.
+                    $ends = if (($_.Protocol -eq 6 -or $_.Protocol -eq 17) -and [string]::CompareOrdinal($a, $b) -gt 0) { "$b $a" } else { "$a $b" }
+                    "$($_.Protocol) $ends"
+                } | Sort-Object -Unique -CaseSensitive)
             $pairs.Count | Should -BeLessThan $flows.Count
             $rows | Should -HaveCount $pairs.Count
-            [Linq.Enumerable]::Sum([long[]]$rows.Flows) | Should -Be $flows.Count
+            ($rows | Measure-Object -Property Flows -Sum).Sum | Should -Be $flows.Count
             $rows[0].Key | Should -Match '<->'
         }
     }
@@ -113,22 +107,16 @@ Describe 'Measure-FlowTopN' {
     Context 'fan-out with -Distinct' {
         It 'counts the distinct destinations and ports each source reached' {
             $rows = @($flows | Measure-FlowTopN -Property SrcAddr -Distinct DstAddr, DstPort -Top 0)
-            $hosts = @{}
-            $ports = @{}
-            foreach ($f in $flows) {
-                $s = $f.SrcAddr.ToString()
-                if (-not $hosts.ContainsKey($s)) { $hosts[$s] = @{}; $ports[$s] = @{} }
-                $hosts[$s][$f.DstAddr.ToString()] = $true
-                $ports[$s][[int] $f.DstPort] = $true
-            }
-            $rows | Should -HaveCount $hosts.Count
+            $bySource = $flows | Group-Object -Property { $_.SrcAddr.ToString() } -AsHashTable
+            $rows | Should -HaveCount $bySource.Count
             foreach ($r in $rows) {
-                $r.DistinctDstAddr | Should -Be $hosts[$r.SrcAddr].Count
-                $r.DistinctDstPort | Should -Be $ports[$r.SrcAddr].Count
+                $reached = $bySource[$r.SrcAddr]
+                $r.DistinctDstAddr | Should -Be @($reached | ForEach-Object { $_.DstAddr.ToString() } | Sort-Object -Unique).Count
+                $r.DistinctDstPort | Should -Be @($reached.DstPort | Sort-Object -Unique).Count
                 $r.DistinctIsExact | Should -BeTrue
                 $r.DistinctSrcPort | Should -BeNullOrEmpty
             }
-            @($rows.Where({ $_.DistinctDstPort -gt 1 })).Count | Should -BeGreaterThan 0
+            @($rows | Where-Object DistinctDstPort -gt 1).Count | Should -BeGreaterThan 0
         }
 
         It 'marks rows with distinct counts for the table view that shows them' {
@@ -139,16 +127,70 @@ Describe 'Measure-FlowTopN' {
         }
     }
 
+    Context 'composing with native PowerShell' {
+        It 'converts a row to JSON with its key, counters and times' {
+            $row = $flows | Measure-FlowTopN -Property SrcAddr -OrderBy Bytes -Top 1
+            $back = $row | ConvertTo-Json | ConvertFrom-Json
+            $back.Rank | Should -Be 1
+            $back.Key | Should -Be $row.Key
+            $back.SrcAddr | Should -Be $row.SrcAddr
+            $back.DstAddr | Should -BeNullOrEmpty
+            $back.Flows | Should -Be $row.Flows
+            $back.Packets | Should -Be $row.Packets
+            $back.Bytes | Should -Be $row.Bytes
+            $back.BytesPercent | Should -Be $row.BytesPercent
+            $back.FirstSeen | Should -Be $row.FirstSeen
+            $back.FirstSeen.Kind | Should -Be ([DateTimeKind]::Utc)
+            $back.LastSeen | Should -Be $row.LastSeen
+            $back.Duration.Ticks | Should -Be $row.Duration.Ticks
+        }
+
+        It 'converts fan-out rows to JSON with their distinct counts' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr -Distinct DstAddr, DstPort -Top 3)
+            $back = @($rows | ConvertTo-Json | ConvertFrom-Json)
+            $back | Should -HaveCount 3
+            $back.Key | Should -Be $rows.Key
+            $back.DistinctDstAddr | Should -Be $rows.DistinctDstAddr
+            $back.DistinctDstPort | Should -Be $rows.DistinctDstPort
+        }
+
+        It 'shows the key and the counters of the default table in 120 columns' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr -OrderBy Bytes -Top 5)
+            $table = $rows | Format-Table | Out-String -Width 120
+            $table | Should -Match 'Rank +Key +Flows\(%\) +Packets\(%\) +Bytes\(%\) +pps +bps +bpp'
+            $table | Should -Match ('(?m)^ +1 {0} +{1}\( *[0-9.]+\) +{2}\( *[0-9.]+\) +{3}\( *[0-9.]+\)' -f
+                [regex]::Escape($rows[0].Key), $rows[0].Flows, $rows[0].Packets, $rows[0].Bytes)
+            $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
+        }
+
+        It 'shows the distinct counts of the fan-out table in 120 columns' {
+            $rows = @($flows | Measure-FlowTopN -Property SrcAddr -Distinct DstAddr, DstPort -Top 5)
+            $table = $rows | Format-Table | Out-String -Width 120
+            $table | Should -Match 'Rank +Key +Flows\(%\) +Packets\(%\) +Bytes\(%\) +Distinct'
+            $table | Should -Match ('DstAddr {0}, DstPort {1}' -f $rows[0].DistinctDstAddr, $rows[0].DistinctDstPort)
+            $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
+        }
+
+        It 'agrees with Group-Object and Measure-Object, Sort-Object and Select-Object -First' {
+            $rows = @($flows | Measure-FlowTopN -Property DstPort -OrderBy Bytes -Top 3)
+            $byHand = @($flows | Group-Object DstPort |
+                    Select-Object Name, @{ Name = 'Bytes'; Expression = { ($_.Group | Measure-Object Bytes -Sum).Sum } } |
+                    Sort-Object Bytes -Descending | Select-Object -First 3)
+            $rows.Key | Should -Be $byHand.Name
+            $rows.Bytes | Should -Be $byHand.Bytes
+        }
+    }
+
     Context '-Filter in nfdump syntax' {
         It 'counts only the flows the filter matches' {
             $rows = @($flows | Measure-FlowTopN -Property DstAddr -OrderBy Bytes -Top 0 -Filter 'proto tcp and dst port 80')
-            $web = @($flows.Where({ $_.Protocol -eq 6 -and $_.DstPort -eq 80 }))
+            $web = @($flows | Where-Object { $_.Protocol -eq 6 -and $_.DstPort -eq 80 })
             $web.Count | Should -BeGreaterThan 0
-            $table = Get-Totals $web { param($f) $f.DstAddr.ToString() }
+            $table = Get-Totals $web { $_.DstAddr.ToString() }
             Assert-TopN $rows $table { param($r) $r.DstAddr } 'Bytes' $table.Count
-            $total = [Linq.Enumerable]::Sum([long[]]$web.Bytes)
-            [Math]::Abs([Linq.Enumerable]::Sum([double[]]$rows.BytesPercent) - 100.0) | Should -BeLessThan 1e-6
-            [Linq.Enumerable]::Sum([long[]]$rows.Bytes) | Should -Be $total
+            $total = ($web | Measure-Object -Property Bytes -Sum).Sum
+            [Math]::Abs(($rows | Measure-Object -Property BytesPercent -Sum).Sum - 100.0) | Should -BeLessThan 1e-6
+            ($rows | Measure-Object -Property Bytes -Sum).Sum | Should -Be $total
         }
 
         It 'stops with FilterSyntax, naming the column and drawing a caret under it' {
@@ -170,39 +212,38 @@ Describe 'Measure-FlowTopN' {
 
     Context 'nfcapd files with -Path' {
         It 'reads the files itself and agrees with the same flows piped in' {
-            $nf = Read-NfcapdFlows $nfcapd
+            $nf = @(Get-FlowRecord -Path $nfcapd)
             $nf.Count | Should -BeGreaterThan 100
             $fromPath = @(Measure-FlowTopN -Path $nfcapd -Property DstPort -OrderBy Bytes -Top 10)
             $fromPipe = @($nf | Measure-FlowTopN -Property DstPort -OrderBy Bytes -Top 10)
-            $table = Get-Totals $nf { param($f) [int] $f.DstPort }
+            $table = Get-Totals $nf { [int] $_.DstPort }
             Assert-TopN $fromPath $table { param($r) [int] $r.DstPort } 'Bytes' 10
             ($fromPath.Key -join ',') | Should -Be ($fromPipe.Key -join ',')
         }
 
         It 'binds FileInfo objects from the pipeline to -LiteralPath' {
-            $rows = @([IO.FileInfo]::new($mixed) | Measure-FlowTopN -Property Protocol -Top 0)
-            $table = Get-Totals (Read-NfcapdFlows $mixed) { param($f) [int] $f.Protocol }
+            $rows = @(Get-Item -LiteralPath $mixed | Measure-FlowTopN -Property Protocol -Top 0)
+            $table = Get-Totals (Get-FlowRecord -Path $mixed) { [int] $_.Protocol }
             Assert-TopN $rows $table { param($r) [int] $r.Protocol } 'Flows' $table.Count
-            @($rows.Where({ $_.Protocol -eq 58 })) | Should -HaveCount 1
+            $rows | Where-Object Protocol -eq 58 | Should -HaveCount 1
         }
 
         It 'reads a folder with -Recurse' {
-            $dir = [IO.Path]::Combine($TestDrive, 'archive', '2024', '01')
-            $null = [IO.Directory]::CreateDirectory($dir)
-            [IO.File]::Copy($mixed, [IO.Path]::Combine($dir, 'nfcapd.202401011200'))
-            $rows = @(Measure-FlowTopN -Path ([IO.Path]::Combine($TestDrive, 'archive')) -Recurse -Property SrcAddr -Top 0)
-            [Linq.Enumerable]::Sum([long[]]$rows.Flows) | Should -Be 14
+            $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'archive' '2024' '01')
+            Copy-Item -LiteralPath $mixed -Destination (Join-Path $dir 'nfcapd.202401011200')
+            $rows = @(Measure-FlowTopN -Path (Join-Path $TestDrive 'archive') -Recurse -Property SrcAddr -Top 0)
+            ($rows | Measure-Object -Property Flows -Sum).Sum | Should -Be 14
         }
 
         It 'counts only flows that start inside -Start .. -End (inclusive, UTC)' {
             $rows = @(Measure-FlowTopN -Path $mixed -Property SrcAddr -Top 0 -Start '2024-01-01T12:00:00.300' -End '2024-01-01 12:00:00.500')
-            $nf = Read-NfcapdFlows $mixed
+            $nf = @(Get-FlowRecord -Path $mixed)
             $from = [DateTime]::new(2024, 1, 1, 12, 0, 0, 300, [DateTimeKind]::Utc)
             $to = [DateTime]::new(2024, 1, 1, 12, 0, 0, 500, [DateTimeKind]::Utc)
-            $inside = @($nf.Where({ $_.Start -ge $from -and $_.Start -le $to }))
+            $inside = @($nf | Where-Object { $_.Start -ge $from -and $_.Start -le $to })
             $inside.Count | Should -BeGreaterThan 0
             $inside.Count | Should -BeLessThan $nf.Count
-            $table = Get-Totals $inside { param($f) $f.SrcAddr.ToString() }
+            $table = Get-Totals $inside { $_.SrcAddr.ToString() }
             Assert-TopN $rows $table { param($r) $r.SrcAddr } 'Flows' $table.Count
         }
 
@@ -233,17 +274,17 @@ Describe 'Measure-FlowTopN' {
         }
 
         It 'reports a file that is not an nfcapd file and still reads the others' {
-            $text = [IO.Path]::Combine($TestDrive, 'notes.nfcapd')
-            [IO.File]::WriteAllText($text, 'this is not a flow file at all')
+            $text = Join-Path $TestDrive 'notes.nfcapd'
+            Set-Content -LiteralPath $text -Value 'this is not a flow file at all'
             $rows = @(Measure-FlowTopN -Path $text, $mixed -Property SrcAddr -Top 0 -ErrorVariable bad -ErrorAction SilentlyContinue)
-            [Linq.Enumerable]::Sum([long[]]$rows.Flows) | Should -Be 14
+            ($rows | Measure-Object -Property Flows -Sum).Sum | Should -Be 14
             $bad | Should -HaveCount 1
             $bad[0].FullyQualifiedErrorId | Should -Be "FlowFileUnsupported,$fullId"
             $bad[0].TargetObject | Should -Be $text
         }
 
         It 'names a path that does not exist' {
-            { Measure-FlowTopN -Path ([IO.Path]::Combine($TestDrive, 'missing.nfcapd')) -Property SrcAddr -ErrorAction Stop } |
+            { Measure-FlowTopN -Path (Join-Path $TestDrive 'missing.nfcapd') -Property SrcAddr -ErrorAction Stop } |
                 Should -Throw -ErrorId "PathNotFound,$fullId"
         }
     }

@@ -1,6 +1,6 @@
 # New-FlowBaseline as a PowerShell user meets it: learning from the demo capture's first four minutes, the summary's
-# counts (computed here independently), the JSON file, -Force/-WhatIf, -Exclude, -Path over nfcapd files, and errors.
-# Runs under real Pester 5 and under the hosted shim.
+# counts (computed here independently), the JSON file, -Force/-WhatIf, -Exclude, -Path over nfcapd files, the default
+# table, and errors.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
@@ -15,11 +15,8 @@ BeforeAll {
 Describe 'New-FlowBaseline' {
     Context 'learning from the demo' {
         It 'counts the flows and profiles every internal host of the period' {
-            $hosts = @{}
-            foreach ($f in $learned) {
-                if ($private.Contains($f.SrcAddr)) { $hosts[$f.SrcAddr.ToString()] = $true }
-                if ($private.Contains($f.DstAddr)) { $hosts[$f.DstAddr.ToString()] = $true }
-            }
+            $hosts = @($learned | ForEach-Object { $_.SrcAddr; $_.DstAddr } | Where-Object { $private.Contains($_) } |
+                    ForEach-Object ToString | Sort-Object -Unique)
             $summary = $flows | New-FlowBaseline -End $cut -Interval '00:01:00'
             $summary | Should -BeOfType ([FlowForensics.Analysis.Baselines.FlowBaselineSummary])
             $summary.Flows | Should -Be $learned.Count
@@ -28,13 +25,13 @@ Describe 'New-FlowBaseline' {
             $summary.Path | Should -BeNullOrEmpty
             $summary.PeriodStart | Should -BeLessThan $summary.PeriodEnd
             $summary.PeriodEnd | Should -BeLessOrEqual $cut
-            foreach ($h in $hosts.Keys) { $summary.GetBaseline().IsKnownHost([Net.IPAddress]::Parse($h)) | Should -BeTrue }
+            foreach ($h in $hosts) { $summary.GetBaseline().IsKnownHost([Net.IPAddress]::Parse($h)) | Should -BeTrue }
             $summary.GetBaseline().IsKnownHost([Net.IPAddress]::Parse('198.51.100.200')) | Should -BeFalse
         }
 
         It 'knows the peers and services it saw' {
             $b = ($learned | New-FlowBaseline -Interval '00:01:00').GetBaseline()
-            $f = @($learned | Where-Object { $private.Contains($_.SrcAddr) -and $_.Protocol -eq 6 -and $_.DstPort -lt 1024 })[0]
+            $f = $learned | Where-Object { $private.Contains($_.SrcAddr) -and $_.Protocol -eq 6 -and $_.DstPort -lt 1024 } | Select-Object -First 1
             $b.IsKnownPeer($f.SrcAddr, $f.DstAddr) | Should -BeTrue
             $b.IsKnownPort($f.SrcAddr, $f.DstPort, 6) | Should -BeTrue
             $b.IsKnownPort($f.SrcAddr, 4444, 6) | Should -BeFalse
@@ -51,7 +48,7 @@ Describe 'New-FlowBaseline' {
         }
 
         It 'reads nfcapd files itself with -Path and learns the same' {
-            $dir = [IO.Path]::Combine($TestDrive, 'nfcapd')
+            $dir = Join-Path $TestDrive 'nfcapd'
             $null = Convert-PcapToFlow -Path $demo -OutputDirectory $dir
             $fromFiles = New-FlowBaseline -Path $dir -End $cut -Interval '00:01:00'
             $fromPipe = $flows | New-FlowBaseline -End $cut -Interval '00:01:00'
@@ -62,31 +59,41 @@ Describe 'New-FlowBaseline' {
 
     Context 'the baseline file' {
         It 'writes versioned JSON and reports the path' {
-            $file = [IO.Path]::Combine($TestDrive, 'base.json')
+            $file = Join-Path $TestDrive 'base.json'
             $summary = $learned | New-FlowBaseline -OutputPath $file
             $summary.Path | Should -Be $file
             $file | Should -Exist
-            $doc = [Text.Json.JsonDocument]::Parse([IO.File]::ReadAllText($file))
-            $doc.RootElement.GetProperty('Format').GetString() | Should -Be 'FlowForensics.Baseline'
-            $doc.RootElement.GetProperty('FormatVersion').GetInt32() | Should -Be 1
-            $doc.RootElement.GetProperty('Hosts').GetArrayLength() | Should -Be $summary.Hosts
-            $doc.Dispose()
+            $doc = Get-Content -LiteralPath $file -Raw | ConvertFrom-Json
+            $doc.Format | Should -BeExactly 'FlowForensics.Baseline'
+            $doc.FormatVersion | Should -Be 1
+            $doc.FormatVersion | Should -BeOfType ([long])
+            $doc.Hosts | Should -HaveCount $summary.Hosts
         }
 
         It 'refuses to overwrite without -Force, and overwrites with it' {
-            $file = [IO.Path]::Combine($TestDrive, 'again.json')
-            [IO.File]::WriteAllText($file, 'keep me')
+            $file = Join-Path $TestDrive 'again.json'
+            Set-Content -LiteralPath $file -Value 'keep me' -NoNewline
             { $learned | New-FlowBaseline -OutputPath $file -ErrorAction Stop } | Should -Throw -ErrorId "OutputExists,$fullId"
-            [IO.File]::ReadAllText($file) | Should -Be 'keep me'
+            Get-Content -LiteralPath $file -Raw | Should -Be 'keep me'
             $null = $learned | New-FlowBaseline -OutputPath $file -Force
-            [IO.File]::ReadAllText($file) | Should -Match 'FlowForensics.Baseline'
+            Get-Content -LiteralPath $file -Raw | Should -Match 'FlowForensics.Baseline'
         }
 
         It 'writes nothing with -WhatIf' {
-            $file = [IO.Path]::Combine($TestDrive, 'whatif.json')
+            $file = Join-Path $TestDrive 'whatif.json'
             $summary = $learned | New-FlowBaseline -OutputPath $file -WhatIf
             $file | Should -Not -Exist
             $summary.Path | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'composing with native PowerShell' {
+        It 'shows the summary as a table in 120 columns' {
+            $summary = $flows | New-FlowBaseline -End $cut -Interval '00:01:00'
+            $table = $summary | Format-Table | Out-String -Width 120
+            $table | Should -Match 'PeriodStart +PeriodEnd +Interval +Flows +Hosts +Networks +Path'
+            $table | Should -Match ('2026-01-15 09:00:[0-9]{{2}} +2026-01-15 09:0[0-4]:[0-9]{{2}} +00:01:00 +{0} +{1} ' -f $summary.Flows, $summary.Hosts)
+            $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
         }
     }
 

@@ -1,15 +1,13 @@
 # docs/playbooks.md as a spec: every FlowForensics block of the page runs as written, in page order, against the demo
 # capture shipped with the module, and the answers name the behaviours planted in it (module/Samples/README.md).
-# Runs under real Pester 5 and under the hosted shim. The blocks that write CSV need Export-Csv, which the hosted
-# engine lacks: they run under pwsh and are skipped there.
+# The CSV the page writes is read back with Import-Csv.
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $work = [IO.Path]::Combine($TestDrive, 'playbook')
-    $null = [IO.Directory]::CreateDirectory($work)
-    $ExecutionContext.SessionState.Path.SetLocation($work) | Out-Null   # the page's relative paths land here
+    $work = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'playbook')
+    Push-Location -LiteralPath $work   # the page's relative paths land here
 
-    $pageBlocks = @([regex]::Matches([IO.File]::ReadAllText("$PSScriptRoot/../docs/playbooks.md"), '(?s)```powershell\r?\n(.*?)```') |
+    $pageBlocks = @([regex]::Matches((Get-Content -LiteralPath "$PSScriptRoot/../docs/playbooks.md" -Raw), '(?s)```powershell\r?\n(.*?)```') |
         ForEach-Object { $_.Groups[1].Value })
     $setup = $pageBlocks[0]
     # The setup runs here, dot-sourced, so $demo and $archive reach every block; each block below is dot-sourced in
@@ -17,11 +15,14 @@ BeforeAll {
     . ([scriptblock]::Create($setup))
 }
 
+AfterAll {
+    Pop-Location
+}
+
 Describe 'docs/playbooks.md' {
     # Discovery: the page's powershell blocks, the setup (the first) aside.
-    $page = [IO.File]::ReadAllText("$PSScriptRoot/../docs/playbooks.md")
+    $page = Get-Content -LiteralPath "$PSScriptRoot/../docs/playbooks.md" -Raw
     $blocks = @([regex]::Matches($page, '(?s)```powershell\r?\n(.*?)```') | ForEach-Object { $_.Groups[1].Value })
-    $hasCsv = [bool](Get-Command Export-Csv -ErrorAction SilentlyContinue)
     $answers = @()
     $writers = @()
     for ($i = 1; $i -lt $blocks.Count; $i++) {
@@ -33,7 +34,7 @@ Describe 'docs/playbooks.md' {
         $pageBlocks.Count | Should -BeGreaterThan 20
         $setup | Should -Match 'Convert-PcapToFlow -Path \$demo -OutputDirectory'
         $archive | Should -Be './case/flows'
-        @([IO.Directory]::GetFiles([IO.Path]::Combine($work, 'case', 'flows'))).Count | Should -BeGreaterThan 1
+        @(Get-ChildItem -LiteralPath (Join-Path $work 'case' 'flows') -File).Count | Should -BeGreaterThan 1
     }
 
     It 'block <Number> runs and answers' -TestCases $answers {
@@ -45,17 +46,31 @@ Describe 'docs/playbooks.md' {
     It 'block <Number> writes its file' -TestCases @($writers | Where-Object { $_.Code -notmatch 'Export-Csv' }) {
         $ErrorActionPreference = 'Stop'
         $null = . ([scriptblock]::Create($Code))
-        [IO.File]::Exists([IO.Path]::Combine($work, 'case', 'report.xlsx')) | Should -BeTrue
+        Join-Path $work 'case' 'report.xlsx' | Should -Exist
     }
 
-    It 'block <Number> writes CSV (pwsh only)' -Skip:(-not $hasCsv) -TestCases @($writers | Where-Object { $_.Code -match 'Export-Csv' }) {
+    It 'block <Number> writes CSV that Import-Csv reads back' -TestCases @($writers | Where-Object { $_.Code -match 'Export-Csv' }) {
         $ErrorActionPreference = 'Stop'
         $null = . ([scriptblock]::Create($Code))
-        foreach ($m in [regex]::Matches($Code, 'Export-Csv \./(\S+)')) {
-            $csv = [IO.Path]::Combine($work, $m.Groups[1].Value)
-            [IO.File]::Exists($csv) | Should -BeTrue
-            @([IO.File]::ReadAllLines($csv)).Count | Should -BeGreaterThan 1
+        $written = @([regex]::Matches($Code, 'Export-Csv \./(\S+)'))
+        $written.Count | Should -BeGreaterThan 0
+        foreach ($m in $written) {
+            $csv = Join-Path $work $m.Groups[1].Value
+            $csv | Should -Exist
+            @(Import-Csv -LiteralPath $csv).Count | Should -BeGreaterThan 0
         }
+    }
+
+    It 'hands over CSV that keeps the timeline of 10.20.0.26 and the beacon written by the page''s blocks' {
+        $flows = @(Get-FlowRecord -Path $archive -OrderBy Start -Filter 'host 10.20.0.26')
+        $rows = @(Import-Csv -LiteralPath (Join-Path $work 'timeline.csv'))
+        $rows | Should -HaveCount $flows.Count
+        Compare-Object $rows $flows -Property SrcAddr, DstAddr, SrcPort, DstPort, ProtocolName, Packets, Bytes -SyncWindow 0 | Should -BeNullOrEmpty
+        $rows | Where-Object { $_.SrcAddr -ne '10.20.0.26' -and $_.DstAddr -ne '10.20.0.26' } | Should -BeNullOrEmpty
+        $beacon = @(Import-Csv -LiteralPath (Join-Path $work 'beacons.csv') | Where-Object SrcAddr -eq '10.20.1.23')
+        $beacon | Should -HaveCount 1
+        $beacon[0].DstAddr | Should -Be '203.0.113.50'
+        [int] $beacon[0].DstPort | Should -Be 443
     }
 }
 
