@@ -2,6 +2,7 @@ using Xunit;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using FlowForensics.Capture;
+using FlowForensics.Synthesis;
 using FlowForensics.Wire;
 
 namespace FlowForensics.Tests.Capture;

@@ -1,6 +1,7 @@
 using FlowForensics.Capture;
 using FlowForensics.Flows;
 using FlowForensics.Metering;
+using FlowForensics.Synthesis;
 using Xunit;
 using static FlowForensics.Tests.Capture.Decoding.Frames;
 using static FlowForensics.Tests.Metering.Packets;

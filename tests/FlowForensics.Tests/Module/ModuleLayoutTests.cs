@@ -2,6 +2,8 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Net;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using FlowForensics.Tests.PesterHost;
@@ -44,6 +46,38 @@ public sealed class ModuleLayoutTests
     {
         string[] smaCopies = Directory.GetFiles(RepoPaths.ModuleFolder, "System.Management.Automation*.dll");
         Assert.Empty(smaCopies);
+    }
+
+    [Fact]
+    public void The_scenario_generators_do_not_ship_in_the_module()
+    {
+        string[] synthesis = Directory.GetFiles(RepoPaths.ModuleFolder, "*Synthesis*", SearchOption.AllDirectories);
+        Assert.Empty(synthesis);
+
+        string engine = Path.Combine(RepoPaths.ModuleFolder, "FlowForensics.dll");
+        Assert.True(File.Exists(engine), $"{engine} is missing.");
+        foreach (string dll in Directory.GetFiles(RepoPaths.ModuleFolder, "FlowForensics*.dll"))
+        {
+            List<string> types = TypeNames(dll);
+            Assert.Contains(types, t => t.StartsWith("FlowForensics.", StringComparison.Ordinal));
+            Assert.DoesNotContain(types, t => t.StartsWith("FlowForensics.Synthesis.", StringComparison.Ordinal) || t.EndsWith(".PcapFileWriter", StringComparison.Ordinal));
+        }
+        Assert.Contains("FlowForensics.Capture.PcapFileReader", TypeNames(engine));
+    }
+
+    /// <summary>The full names of the types an assembly defines, read from its metadata without loading it.</summary>
+    private static List<string> TypeNames(string path)
+    {
+        using var pe = new PEReader(File.OpenRead(path));
+        MetadataReader md = pe.GetMetadataReader();
+        var names = new List<string>();
+        foreach (TypeDefinitionHandle h in md.TypeDefinitions)
+        {
+            TypeDefinition t = md.GetTypeDefinition(h);
+            names.Add(md.GetString(t.Namespace) + "." + md.GetString(t.Name));
+        }
+
+        return names;
     }
 
     [Fact]

@@ -1,6 +1,7 @@
+using FlowForensics.Capture;
 using System.Buffers.Binary;
 
-namespace FlowForensics.Capture;
+namespace FlowForensics.Synthesis;
 
 /// <summary>Writes a classic little-endian pcap file (micro- or nanosecond timestamps).</summary>
 public sealed class PcapFileWriter : IDisposable

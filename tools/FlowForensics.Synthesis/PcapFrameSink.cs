@@ -3,7 +3,7 @@ using FlowForensics.Capture;
 namespace FlowForensics.Synthesis;
 
 /// <summary>
-/// Writes generated frames to a classic pcap file (LINKTYPE_ETHERNET, microsecond timestamps) through the engine's
+/// Writes generated frames to a classic pcap file (LINKTYPE_ETHERNET, microsecond timestamps) through
 /// <see cref="PcapFileWriter"/>: frames longer than the snap length are cut to it, their original length kept.
 /// </summary>
 public sealed class PcapFrameSink : IFrameSink, IDisposable
