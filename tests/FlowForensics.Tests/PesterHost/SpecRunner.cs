@@ -22,6 +22,10 @@ internal static class SpecRunner
 {
     private const string SelfCheckFileName = "SelfCheck.Failing.Tests.ps1";
 
+    /// <summary>Specs that render through pwsh's formatter (Format-Table, Out-String), which this hosted engine lacks;
+    /// only real Pester in real pwsh runs them.</summary>
+    private static readonly string[] s_realPwshOnly = ["Views.Tests.ps1"];
+
     private static readonly Lazy<HashSet<string>> s_available = new(LoadAvailableCommands);
 
     /// <summary>The shim, copied beside the test assembly.</summary>
@@ -29,11 +33,12 @@ internal static class SpecRunner
 
     public static string SelfCheckPath => Path.Combine(RepoPaths.SpecFolder, SelfCheckFileName);
 
-    /// <summary>File names of Pester/*.Tests.ps1 except the self-check spec, which must fail.</summary>
+    /// <summary>File names of Pester/*.Tests.ps1 except the self-check spec, which must fail, and the real-pwsh-only specs.</summary>
     public static IEnumerable<string> NormalSpecFileNames() =>
         Directory.EnumerateFiles(RepoPaths.SpecFolder, "*.Tests.ps1")
             .Select(Path.GetFileName)
             .Where(n => !string.Equals(n, SelfCheckFileName, StringComparison.OrdinalIgnoreCase))
+            .Where(n => !s_realPwshOnly.Contains(n, StringComparer.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)!;
 
     /// <summary>Commands a spec calls that neither the engine, the module, the shim nor the spec itself define.</summary>
