@@ -119,10 +119,28 @@ internal sealed partial class CmdletHelpMarkdown
         return list;
     }
 
-    /// <summary>Paragraphs of plain text (blank-line separated), for maml:para.</summary>
-    public static IEnumerable<string> Paragraphs(string text) =>
-        text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => string.Join(' ', p.Split('\n', StringSplitOptions.TrimEntries)));
+    /// <summary>
+    /// Paragraphs of plain text (blank-line separated), for maml:para; the lines of a paragraph are joined. A line that
+    /// starts a list item ("- ") starts a paragraph of its own, so a list stays a list: Get-Help prints each maml:para
+    /// on its own lines.
+    /// </summary>
+    public static IEnumerable<string> Paragraphs(string text)
+    {
+        foreach (string block in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var para = new List<string>();
+            foreach (string line in block.Split('\n', StringSplitOptions.TrimEntries))
+            {
+                if (line.StartsWith("- ", StringComparison.Ordinal) && para.Count > 0)
+                {
+                    yield return string.Join(' ', para);
+                    para.Clear();
+                }
+                para.Add(line);
+            }
+            yield return string.Join(' ', para);
+        }
+    }
 
     [GeneratedRegex(@"^# (.+)$", RegexOptions.Multiline)]
     private static partial Regex TitleRegex();
