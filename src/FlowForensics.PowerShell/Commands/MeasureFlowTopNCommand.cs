@@ -13,7 +13,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// files with <c>-Path</c> (the engine reads the files itself: no pipeline object per flow).
 /// Records are accumulated as they come; the rows are written at the end, best first.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Measure, "FlowTopN", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsDiagnostic.Measure, "FlowTopN", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Measure-FlowTopN.md")]
 [OutputType(typeof(TopNRow))]
 public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
 {

@@ -21,6 +21,9 @@ internal sealed partial class CmdletHelpMarkdown
     public required string Notes { get; init; }
     public required List<string> RelatedLinks { get; init; }
 
+    /// <summary>The front matter's "online version": the page Get-Help -Online opens; empty when none.</summary>
+    public required string OnlineVersion { get; init; }
+
     public static CmdletHelpMarkdown Parse(string path)
     {
         string text = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
@@ -92,6 +95,7 @@ internal sealed partial class CmdletHelpMarkdown
             Notes = sections.TryGetValue("NOTES", out var notes) ? notes.Trim() : string.Empty,
             RelatedLinks = LinkRegex().Matches(sections.GetValueOrDefault("RELATED LINKS", string.Empty))
                 .Select(m => m.Groups[1].Value).ToList(),
+            OnlineVersion = OnlineVersionRegex().Match(text) is { Success: true } online ? online.Groups[1].Value.Trim() : string.Empty,
         };
     }
 
@@ -156,6 +160,9 @@ internal sealed partial class CmdletHelpMarkdown
 
     [GeneratedRegex(@"\[([^\]]+)\]")]
     private static partial Regex LinkRegex();
+
+    [GeneratedRegex(@"\A---\n(?:.*\n)*?online version:(.*)\n(?:.*\n)*?---\n")]
+    private static partial Regex OnlineVersionRegex();
 }
 
 internal sealed record HelpExample(string Title, string Code, string Remarks);

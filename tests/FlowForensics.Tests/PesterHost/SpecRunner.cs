@@ -24,7 +24,7 @@ internal static class SpecRunner
 
     /// <summary>Specs that render through pwsh's formatter (Format-Table, Out-String), which this hosted engine lacks;
     /// only real Pester in real pwsh runs them.</summary>
-    private static readonly string[] s_realPwshOnly = ["Views.Tests.ps1"];
+    private static readonly string[] s_realPwshOnly = ["Help.Tests.ps1", "Views.Tests.ps1"];
 
     private static readonly Lazy<HashSet<string>> s_available = new(LoadAvailableCommands);
 
