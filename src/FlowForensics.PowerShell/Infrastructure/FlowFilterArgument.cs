@@ -74,7 +74,7 @@ internal static class FlowFilterArgument
         }
     }
 
-    /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the position in the inner ParseException.</summary>
+    /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the position in its ParseException.</summary>
     public static ErrorRecord ToErrorRecord(FilterSyntaxException e)
     {
         string[] lines = e.Filter.Split('\n');
