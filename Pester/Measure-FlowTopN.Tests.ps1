@@ -200,12 +200,11 @@ Describe 'Measure-FlowTopN' {
             $err.FullyQualifiedErrorId | Should -Be "FilterSyntax,$fullId"
             $err.CategoryInfo.Category | Should -Be 'ParserError'
             $err.TargetObject | Should -Be 'proto tcp and port 99999'
-            $text = $err.ToString()
-            $text | Should -Match 'column 20'
-            $lines = $text.Split("`n")
-            $caret = $lines[$lines.Count - 1]
-            $caret.IndexOf('^') | Should -Be 19
-            $lines[$lines.Count - 2] | Should -Be 'proto tcp and port 99999'
+            $err.ToString() | Should -Match 'column 20'
+            $lines = $err.InvocationInfo.PositionMessage -split '\r?\n'
+            $lines[0] | Should -Be 'At -Filter:1 char:20'
+            $lines[1] | Should -Be '+ proto tcp and port 99999'
+            $lines[2] | Should -Be "+ $(' ' * 19)~~~~~"
             $err.Exception.Errors[0].Extent.StartColumnNumber | Should -Be 20
         }
     }

@@ -14,7 +14,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// Meters packets from capture files (pcap, pcapng, gzip-compressed) or a live interface into flow records,
 /// with nfpcapd's rules, and writes each flow to the pipeline as it ends.
 /// </summary>
-[Cmdlet(VerbsData.Convert, "PcapToFlow", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Convert, "PcapToFlow", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletPages + "Convert-PcapToFlow.md")]
 [OutputType(typeof(FlowRecord))]
 public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
 {

@@ -17,7 +17,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// runs its standard analyses (<see cref="StandardReportAnalyses"/>). The engine (<see cref="FlowReport"/>,
 /// <see cref="ExcelWorkbookWriter"/>) does the work; the workbook is written under a temporary name and renamed.
 /// </summary>
-[Cmdlet(VerbsData.Export, "FlowReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsData.Export, "FlowReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.CmdletPages + "Export-FlowReport.md")]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportFlowReportCommand : FlowCmdlet
 {

@@ -9,7 +9,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// Compares flows with a baseline from New-FlowBaseline: volume surges per host and network, floods (SYN, UDP, ICMP,
 /// many sources), new peers, new services, unusual hours and new hosts, one flat finding each with a plain reason.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "FlowAnomaly", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsCommon.Find, "FlowAnomaly", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Find-FlowAnomaly.md")]
 [OutputType(typeof(AnomalyFinding))]
 public sealed class FindFlowAnomalyCommand : HuntCmdlet
 {

@@ -10,7 +10,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// beats, scored 0..1 on timing, size, coverage and evenness, with ordinary periodic traffic (NTP, DNS, services many
 /// hosts share, internal services) discounted and every finding explained in its Reason.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "FlowBeacon", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsCommon.Find, "FlowBeacon", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Find-FlowBeacon.md")]
 [OutputType(typeof(BeaconFinding))]
 public sealed class FindFlowBeaconCommand : HuntCmdlet
 {

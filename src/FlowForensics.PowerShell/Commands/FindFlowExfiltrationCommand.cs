@@ -11,7 +11,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// host's producer-consumer ratio against its own baseline, transfers in quiet hours, DNS and ICMP tunnels. One finding
 /// per host and technique, with its MITRE ATT&amp;CK id and a plain Reason.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "FlowExfiltration", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsCommon.Find, "FlowExfiltration", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Find-FlowExfiltration.md")]
 [OutputType(typeof(ExfiltrationFinding))]
 public sealed class FindFlowExfiltrationCommand : HuntCmdlet
 {

@@ -11,7 +11,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// are new compared with a learning period and not to a shared service, reported as chains (A→B then B→C), hosts fanning
 /// out, and new edges, with the MITRE ATT&amp;CK T1021 sub-technique of each port.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "FlowLateralMovement", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsCommon.Find, "FlowLateralMovement", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Find-FlowLateralMovement.md")]
 [OutputType(typeof(LateralMovementFinding))]
 public sealed class FindFlowLateralMovementCommand : HuntCmdlet
 {

@@ -10,7 +10,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// with the probe type from the TCP flags (SYN, connect, FIN, NULL, Xmas) and UDP scans seen through replies and ICMP
 /// unreachables. Fixed thresholds (Zeek's) plus the threshold random walk (SiLK rwscan's TRW) for slow scans.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "FlowScan", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsCommon.Find, "FlowScan", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Find-FlowScan.md")]
 [OutputType(typeof(ScanFinding))]
 public sealed class FindFlowScanCommand : HuntCmdlet
 {

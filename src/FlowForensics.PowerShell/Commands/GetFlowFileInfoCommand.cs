@@ -10,7 +10,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// first/last seen, flows/packets/bytes in total and per protocol, block count; plus length and SHA-256 for
 /// evidence notes. One <see cref="FlowFileInfo"/> per file, written as soon as it is read.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "FlowFileInfo", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Get, "FlowFileInfo", DefaultParameterSetName = PathSet, HelpUri = HelpLinks.CmdletPages + "Get-FlowFileInfo.md")]
 [OutputType(typeof(FlowFileInfo))]
 public sealed class GetFlowFileInfoCommand : FlowCmdlet
 {

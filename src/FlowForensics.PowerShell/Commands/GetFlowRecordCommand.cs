@@ -18,7 +18,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// in time order. Records stream straight from the engine to WriteObject; a stopped pipeline (Ctrl+C,
 /// Select-Object -First) unwinds through the enumerator, which closes the open files.
 /// </remarks>
-[Cmdlet(VerbsCommon.Get, "FlowRecord", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Get, "FlowRecord", DefaultParameterSetName = PathSet, HelpUri = HelpLinks.CmdletPages + "Get-FlowRecord.md")]
 [OutputType(typeof(FlowRecord))]
 public sealed class GetFlowRecordCommand : FlowCmdlet
 {

@@ -13,12 +13,20 @@ namespace FlowForensics.PowerShell.Commands;
 /// files with <c>-Path</c> (the engine reads the files itself: no pipeline object per flow).
 /// Records are accumulated as they come; the rows are written at the end, best first.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Measure, "FlowTopN", DefaultParameterSetName = InputObjectSet)]
+[Cmdlet(VerbsDiagnostic.Measure, "FlowTopN", DefaultParameterSetName = InputObjectSet, HelpUri = HelpLinks.CmdletPages + "Measure-FlowTopN.md")]
 [OutputType(typeof(TopNRow))]
 public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
 {
     /// <summary>The type name rows carry with -Distinct, which selects the table view that shows the counts.</summary>
     public const string DistinctRowTypeName = "FlowForensics.Analysis.TopN.TopNRow#Distinct";
+
+    /// <summary>The type name rows carry when a key is longer than <see cref="ShortKeyLength"/>: it selects the table view
+    /// that keeps a long key whole and the times visible in 120 columns (module/FlowForensics.Analysis.format.ps1xml).</summary>
+    public const string WideKeyRowTypeName = "FlowForensics.Analysis.TopN.TopNRow#WideKey";
+
+    /// <summary>The longest key the full table (counts with percentages, times, rates) shows in 120 columns: an IPv4
+    /// address with a prefix, <c>255.255.255.255/32</c>.</summary>
+    public const int ShortKeyLength = 18;
 
     private TopNAggregator? _aggregator;
 
@@ -82,21 +90,30 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
     {
         var aggregator = _aggregator!;
         WriteVerbose($"{aggregator.RecordCount:N0} flows counted, {aggregator.KeyCount:N0} distinct keys.");
-        bool distinct = Distinct.Length > 0;
-        foreach (var row in aggregator.GetRows())
+        IReadOnlyList<TopNRow> rows = aggregator.GetRows();
+        // Rows with distinct counts, or with a key too long for the full table, get their own table view
+        // (module/FlowForensics.Analysis.format.ps1xml); all rows of a run share one, so they form one table.
+        string? typeName = Distinct.Length > 0 ? DistinctRowTypeName : LongestKey(rows) > ShortKeyLength ? WideKeyRowTypeName : null;
+        foreach (var row in rows)
         {
             ThrowIfStopping();
-            if (!distinct)
+            if (typeName is null)
             {
                 WriteObject(row);
                 continue;
             }
-            // Rows with distinct counts get their own table view (module/FlowForensics.Analysis.format.ps1xml).
             var wrapped = PSObject.AsPSObject(row);
-            wrapped.TypeNames.Insert(0, DistinctRowTypeName);
+            wrapped.TypeNames.Insert(0, typeName);
             WriteObject(wrapped);
         }
         aggregator.ReleaseMemory();   // the rows are built: the next query in this session reuses the table's memory
+    }
+
+    private static int LongestKey(IReadOnlyList<TopNRow> rows)
+    {
+        int longest = 0;
+        foreach (var row in rows) longest = Math.Max(longest, row.Key.Length);
+        return longest;
     }
 
     /// <summary>The engine reads the files on several threads (see TopNAggregator.AddFiles); errors and progress come back on this thread.</summary>

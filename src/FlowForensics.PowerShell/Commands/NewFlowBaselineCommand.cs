@@ -10,7 +10,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// usual peers and services, and active hours, from flows of the pipeline or nfcapd files; saves the baseline as JSON
 /// with <c>-OutputPath</c> and writes a summary that carries it, for Find-FlowAnomaly -Baseline.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "FlowBaseline", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommon.New, "FlowBaseline", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletPages + "New-FlowBaseline.md")]
 [OutputType(typeof(FlowBaselineSummary))]
 public sealed class NewFlowBaselineCommand : HuntCmdlet
 {

@@ -44,7 +44,7 @@ public sealed class FlowCollectorSummary
 /// Receives NetFlow v5/v9, IPFIX and sFlow over UDP, writes the records to rotated nfcapd files and/or the pipeline,
 /// until Ctrl+C, -Duration or -Count; then completes the files and writes a <see cref="FlowCollectorSummary"/>.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "FlowCollector", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Start, "FlowCollector", SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletPages + "Start-FlowCollector.md")]
 [OutputType(typeof(FlowRecord), typeof(FlowCollectorSummary))]
 public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
 {

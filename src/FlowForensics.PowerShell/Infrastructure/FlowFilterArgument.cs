@@ -7,13 +7,20 @@ namespace FlowForensics.PowerShell.Infrastructure;
 /// <summary>
 /// -Filter in nfdump's language, compiled once (in BeginProcessing) for any cmdlet that reads flows. A syntax
 /// error is a terminating error with id <see cref="ErrorIds.FilterSyntax"/>, category ParserError and the filter
-/// text as target; its message shows the filter with a caret under the column, and its exception is a
-/// <see cref="ParseException"/> whose <see cref="ParseError"/> carries the column as a <see cref="ScriptExtent"/>.
+/// text as target. Its exception is a <see cref="ParseException"/> whose <see cref="ParseError"/> carries the fault
+/// as a <see cref="ScriptExtent"/> in the filter's text, in a "file" named <c>-Filter</c>; the record's
+/// <see cref="InvocationInfo"/> points at that extent, so pwsh draws the fault itself: ConciseView as
+/// <c>-Filter:1</c> and a <c>Line |</c> block with <c>~</c> under the bad token (it shows that block only for a
+/// position in a named file), NormalView as <c>At -Filter:1 char:N</c>. The message names the column and carries no
+/// caret of its own (ConciseView joins a message's lines, which would leave a caret under nothing).
 /// </summary>
 internal static class FlowFilterArgument
 {
+    /// <summary>The file name of a filter error's position: pwsh prints it where it prints a script's path.</summary>
+    public const string FilterFile = "-Filter";
+
     /// <summary>The compiled filter; null when <paramref name="text"/> is null or blank (no filtering).</summary>
-    public static CompiledFilter? Compile(Cmdlet cmdlet, string? text)
+    public static CompiledFilter? Compile(PSCmdlet cmdlet, string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         try
@@ -23,8 +30,29 @@ internal static class FlowFilterArgument
         }
         catch (FilterSyntaxException e)
         {
-            cmdlet.ThrowTerminatingError(ToErrorRecord(e));
+            ThrowAtFault(cmdlet, e);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Throws the FilterSyntax record with its position at the fault. ThrowTerminatingError gives the record the
+    /// cmdlet's InvocationInfo, whose position is the whole command; a DisplayScriptPosition set on it is the
+    /// position that InvocationInfo reports, so it is set to the fault for the throw and put back afterwards.
+    /// </summary>
+    private static void ThrowAtFault(PSCmdlet cmdlet, FilterSyntaxException e)
+    {
+        ErrorRecord record = ToErrorRecord(e);
+        InvocationInfo invocation = cmdlet.MyInvocation;
+        IScriptExtent? saved = invocation.DisplayScriptPosition;
+        invocation.DisplayScriptPosition = ((ParseException)record.Exception).Errors[0].Extent;
+        try
+        {
+            cmdlet.ThrowTerminatingError(record);
+        }
+        finally
+        {
+            invocation.DisplayScriptPosition = saved;
         }
     }
 
@@ -32,7 +60,7 @@ internal static class FlowFilterArgument
     /// -Filter, -Start and -End as one <see cref="FlowSelection"/>: the filter compiled once, the window on the flow's
     /// start; a syntax error or an end before the start is a terminating error (FilterSyntax, TimeWindowInvalid).
     /// </summary>
-    public static FlowSelection CreateSelection(Cmdlet cmdlet, string? filterText, DateTime? start, DateTime? end)
+    public static FlowSelection CreateSelection(PSCmdlet cmdlet, string? filterText, DateTime? start, DateTime? end)
     {
         CompiledFilter? filter = Compile(cmdlet, filterText);
         try
@@ -46,19 +74,19 @@ internal static class FlowFilterArgument
         }
     }
 
-    /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the caret in the message.</summary>
+    /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the position in its ParseException.</summary>
     public static ErrorRecord ToErrorRecord(FilterSyntaxException e)
     {
         string[] lines = e.Filter.Split('\n');
         string line = e.Line - 1 < lines.Length ? lines[e.Line - 1].TrimEnd('\r') : string.Empty;
         int startColumn = Math.Clamp(e.Column, 1, line.Length + 1);
         int endColumn = Math.Clamp(startColumn + Math.Max(e.Length, 1), startColumn, line.Length + 1);
-        var at = new ScriptPosition("", e.Line, startColumn, line);
-        var to = new ScriptPosition("", e.Line, endColumn, line);
+        var at = new ScriptPosition(FilterFile, e.Line, startColumn, line);
+        var to = new ScriptPosition(FilterFile, e.Line, endColumn, line);
         var parse = new ParseException([new ParseError(new ScriptExtent(at, to), ErrorIds.FilterSyntax, e.Message)]);
         return new ErrorRecord(parse, ErrorIds.FilterSyntax, ErrorCategory.ParserError, e.Filter)
         {
-            ErrorDetails = new ErrorDetails($"{e.Message}{Environment.NewLine}{e.ToCaretString()}")
+            ErrorDetails = new ErrorDetails(e.Message)
             {
                 RecommendedAction = "Correct the filter at the marked column; the language is nfdump's (see Get-Help about_FlowFilter).",
             },

@@ -3,6 +3,7 @@ namespace FlowForensics.Query;
 /// <summary>
 /// The words of nfdump's filter language that <see cref="FilterParser"/> understands, with a one-line meaning each:
 /// what tab completion offers for -Filter. A test parses each one, so the list cannot name a word the parser does not know.
+/// Which words may come next is the parser's own judgement (<see cref="WordsAfter"/>), not a second grammar.
 /// </summary>
 public static class FilterVocabulary
 {
@@ -65,4 +66,35 @@ public static class FilterVocabulary
         ("esp", "with proto: ESP"),
         ("sctp", "with proto: SCTP"),
     ];
+
+    /// <summary>
+    /// The words starting with <paramref name="prefix"/> (any case) that may follow <paramref name="before"/> (filter
+    /// text that ends where a word starts, e.g. <c>"src "</c> or <c>""</c>): those after which the parser accepts the
+    /// filter or asks for more. After <c>"src "</c> that is host, ip, net, port ..., not src, and, any. When the
+    /// parser already fails inside <paramref name="before"/>, nothing can be judged and every word with the prefix is
+    /// returned.
+    /// </summary>
+    public static IReadOnlyList<(string Word, string Meaning)> WordsAfter(string before, string prefix)
+    {
+        var matching = new List<(string Word, string Meaning)>();
+        foreach (var w in Words)
+            if (w.Word.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) matching.Add(w);
+        if (!IsPrefix(before)) return matching;
+        return matching.FindAll(w => IsPrefix(before + w.Word));
+    }
+
+    /// <summary>True when <paramref name="text"/> is a filter or the start of one: the parser accepts it, or fails only
+    /// at its end (wanting more), not inside it.</summary>
+    public static bool IsPrefix(string text)
+    {
+        try
+        {
+            FilterParser.Parse(text);
+            return true;
+        }
+        catch (FilterSyntaxException e)
+        {
+            return e.Offset >= text.TrimEnd().Length;
+        }
+    }
 }

@@ -191,7 +191,11 @@ public sealed class ConvertPcapToFlowOutputTests : IDisposable
         Assert.Empty(s.Invoke("Convert-PcapToFlow -LiteralPath $capture -Filter 'proto tcp and dst prot 80'"));
         ErrorRecord error = Assert.Single(s.Errors);
         Assert.StartsWith("FilterSyntax,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
-        Assert.Contains("^", error.ErrorDetails.Message, StringComparison.Ordinal);
+        // pwsh draws the ~ under the record's position: the ParseError's column in the filter
+        var parse = Assert.IsType<ParseException>(error.Exception);
+        Assert.Equal(parse.Errors[0].Extent.StartColumnNumber, error.InvocationInfo.OffsetInLine);
+        Assert.Equal("+ proto tcp and dst prot 80", error.InvocationInfo.PositionMessage.Split('\n')[1].TrimEnd('\r'));
+        Assert.EndsWith("~", error.InvocationInfo.PositionMessage, StringComparison.Ordinal);
     }
 
     private static DateTime Ms(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);

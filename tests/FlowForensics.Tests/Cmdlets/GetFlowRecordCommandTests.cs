@@ -390,10 +390,13 @@ public sealed class GetFlowRecordCommandTests : IDisposable
         Assert.Equal($"FilterSyntax,{FullId}", e.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ParserError, e.CategoryInfo.Category);
         Assert.Equal(filter, e.TargetObject);
-        string[] lines = e.ToString().Split('\n');
-        Assert.Contains($"column {column}", lines[0], StringComparison.Ordinal);
-        Assert.Equal(filter, lines[1]);
-        Assert.Equal(new string(' ', column - 1) + new string('^', carets), lines[2]);
+        Assert.Contains($"column {column}", e.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.ToString());   // ConciseView joins a message's lines: a caret line in it would stand under nothing
+        // the caret is the record's position, which every error view draws: At -Filter:1 char:N, the filter, ~ under the fault
+        string[] lines = e.InvocationInfo.PositionMessage.Split('\n');
+        Assert.Equal($"At -Filter:1 char:{column}", lines[0].TrimEnd('\r'));
+        Assert.Equal("+ " + filter, lines[1].TrimEnd('\r'));
+        Assert.Equal("+ " + new string(' ', column - 1) + new string('~', carets), lines[2]);
         var parse = Assert.IsType<ParseException>(e.Exception);
         Assert.Equal(column, parse.Errors[0].Extent.StartColumnNumber);
         Assert.Equal(filter, parse.Errors[0].Extent.StartScriptPosition.Line);

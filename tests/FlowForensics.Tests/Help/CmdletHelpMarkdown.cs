@@ -21,6 +21,9 @@ internal sealed partial class CmdletHelpMarkdown
     public required string Notes { get; init; }
     public required List<string> RelatedLinks { get; init; }
 
+    /// <summary>The front matter's "online version": the page Get-Help -Online opens; empty when none.</summary>
+    public required string OnlineVersion { get; init; }
+
     public static CmdletHelpMarkdown Parse(string path)
     {
         string text = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
@@ -92,6 +95,7 @@ internal sealed partial class CmdletHelpMarkdown
             Notes = sections.TryGetValue("NOTES", out var notes) ? notes.Trim() : string.Empty,
             RelatedLinks = LinkRegex().Matches(sections.GetValueOrDefault("RELATED LINKS", string.Empty))
                 .Select(m => m.Groups[1].Value).ToList(),
+            OnlineVersion = OnlineVersionRegex().Match(text) is { Success: true } online ? online.Groups[1].Value.Trim() : string.Empty,
         };
     }
 
@@ -119,10 +123,28 @@ internal sealed partial class CmdletHelpMarkdown
         return list;
     }
 
-    /// <summary>Paragraphs of plain text (blank-line separated), for maml:para.</summary>
-    public static IEnumerable<string> Paragraphs(string text) =>
-        text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => string.Join(' ', p.Split('\n', StringSplitOptions.TrimEntries)));
+    /// <summary>
+    /// Paragraphs of plain text (blank-line separated), for maml:para; the lines of a paragraph are joined. A line that
+    /// starts a list item ("- ") starts a paragraph of its own, so a list stays a list: Get-Help prints each maml:para
+    /// on its own lines.
+    /// </summary>
+    public static IEnumerable<string> Paragraphs(string text)
+    {
+        foreach (string block in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var para = new List<string>();
+            foreach (string line in block.Split('\n', StringSplitOptions.TrimEntries))
+            {
+                if (line.StartsWith("- ", StringComparison.Ordinal) && para.Count > 0)
+                {
+                    yield return string.Join(' ', para);
+                    para.Clear();
+                }
+                para.Add(line);
+            }
+            yield return string.Join(' ', para);
+        }
+    }
 
     [GeneratedRegex(@"^# (.+)$", RegexOptions.Multiline)]
     private static partial Regex TitleRegex();
@@ -138,6 +160,9 @@ internal sealed partial class CmdletHelpMarkdown
 
     [GeneratedRegex(@"\[([^\]]+)\]")]
     private static partial Regex LinkRegex();
+
+    [GeneratedRegex(@"\A---\n(?:.*\n)*?online version:(.*)\n(?:.*\n)*?---\n")]
+    private static partial Regex OnlineVersionRegex();
 }
 
 internal sealed record HelpExample(string Title, string Code, string Remarks);

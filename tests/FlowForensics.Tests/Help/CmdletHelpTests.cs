@@ -75,6 +75,28 @@ public sealed class CmdletHelpTests
 
     [Theory]
     [MemberData(nameof(ExportedCmdlets))]
+    public void Get_Help_Online_opens_the_cmdlets_page_in_the_repository_docs(string cmdlet)
+    {
+        // One base address: the manifest's ProjectUri; the page is docs/cmdlets/<Name>.md, which exists.
+        string projectUri = System.Text.RegularExpressions.Regex.Match(
+            File.ReadAllText(RepoPaths.Path("module", "FlowForensics.psd1")), @"ProjectUri\s*=\s*'([^']+)'").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(projectUri), "the manifest has no ProjectUri");
+        string expected = projectUri + "/blob/main/docs/cmdlets/" + cmdlet + ".md";
+        Assert.True(File.Exists(RepoPaths.Path("docs", "cmdlets", cmdlet + ".md")));
+
+        Type type = CmdletTypes().Single(t => CmdletName(t) == cmdlet);
+        Assert.Equal(expected, type.GetCustomAttribute<CmdletAttribute>()!.HelpUri);
+        Assert.Equal(expected, CmdletHelpMarkdown.Parse(RepoPaths.Path("docs", "cmdlets", cmdlet + ".md")).OnlineVersion);
+
+        // what Get-Help -Online reads: the first related link of the shipped MAML, then the command's HelpUri
+        using PsSession s = PsSession.WithModule();
+        s.SetVariable("name", cmdlet);
+        var uris = s.Invoke("@((Get-Help $name -Full).relatedLinks.navigationLink)[0].uri; (Get-Command $name).HelpUri");
+        Assert.Equal([expected, expected], uris.Select(u => u.ToString()));
+    }
+
+    [Theory]
+    [MemberData(nameof(ExportedCmdlets))]
     public void Every_cmdlet_has_at_least_two_examples(string cmdlet)
     {
         var help = CmdletHelpMarkdown.Parse(RepoPaths.Path("docs", "cmdlets", cmdlet + ".md"));

@@ -51,7 +51,10 @@ internal static class MamlWriter
                 new XElement(Maml + "title", $"-------------------------- {e.Title} --------------------------"),
                 new XElement(Dev + "code", e.Code),
                 new XElement(Dev + "remarks", Paras(e.Remarks))))));
-        element.Add(new XElement(Cmd + "relatedLinks", c.RelatedLinks.Select(l =>
+        // platyPS's first related link is the front matter's "online version": the page Get-Help -Online opens
+        var online = c.OnlineVersion.Length == 0 ? null
+            : new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", "Online Version:"), new XElement(Maml + "uri", c.OnlineVersion));
+        element.Add(new XElement(Cmd + "relatedLinks", online, c.RelatedLinks.Select(l =>
             new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", l), new XElement(Maml + "uri")))));
         return element;
     }

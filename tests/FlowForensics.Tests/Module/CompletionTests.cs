@@ -40,6 +40,31 @@ public sealed class CompletionTests
         Assert.Contains(expected, Complete(s, input));
     }
 
+    [Theory]
+    [InlineData("Get-FlowRecord -Path x -Filter 'src", "'src host'|'src ip'|'src net'|'src port'", "'src src'|'src and'|'src any'")]
+    [InlineData("Get-FlowRecord -Path x -Filter 'src ", "'src host'|'src ip'|'src net'|'src port'", "'src src'|'src and'|'src any'|'src dst'")]
+    [InlineData("Get-FlowRecord -Path x -Filter 'proto ", "'proto tcp'|'proto udp'|'proto icmp6'", "'proto and'|'proto src'|'proto proto'")]
+    [InlineData("Get-FlowRecord -Path x -Filter 'proto tcp ", "'proto tcp and'|'proto tcp or'", "'proto tcp src'|'proto tcp port'|'proto tcp tcp'")]
+    [InlineData("Get-FlowRecord -Path x -Filter 'dst port 443 and not ", "'dst port 443 and not src'|'dst port 443 and not proto'", "'dst port 443 and not and'")]
+    public void Filter_completion_offers_what_may_follow_the_words_before(string input, string offered, string notOffered)
+    {
+        using var s = PsSession.WithModule();
+        var completions = Complete(s, input);
+        foreach (string c in offered.Split('|')) Assert.Contains(c, completions);
+        foreach (string c in notOffered.Split('|')) Assert.DoesNotContain(c, completions);
+    }
+
+    [Fact]
+    public void A_whole_keyword_is_offered_first_then_with_what_may_follow()
+    {
+        using var s = PsSession.WithModule();
+        var completions = Complete(s, "Get-FlowRecord -Path x -Filter 'dst");
+        Assert.Equal("'dst'", completions[0]);
+        Assert.All(completions.Skip(1), c => Assert.StartsWith("'dst ", c, StringComparison.Ordinal));
+        Assert.Contains("'dst port'", completions);
+        Assert.Equal(["'src'"], Complete(s, "Get-FlowRecord -Path x -Filter 'sr"));
+    }
+
     [Fact]
     public void A_filter_word_that_is_no_keyword_completes_to_nothing()
     {

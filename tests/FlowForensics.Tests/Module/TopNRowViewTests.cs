@@ -34,23 +34,22 @@ public sealed class TopNRowViewTests
         string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property SrcAddr -Top 3");
         Assert.False(s.HadErrors, string.Join("; ", s.Errors));
         string header = Assert.Single(text.Split('\n'), l => l.Contains("Date first seen", StringComparison.Ordinal));
-        Assert.Matches(@"^Rank\s+Key\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+pps\s+bps\s+bpp\s+Date first seen\s+Duration\s*$", header);
+        Assert.Matches(@"^Rank\s+Key\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+Date first seen\s+Duration\s+pps\s+bps\s+bpp\s*$", header);
         Assert.DoesNotContain("Distinct", text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void At_120_columns_the_key_and_the_counters_stay_and_a_conversation_is_whole()
+    public void At_120_columns_a_conversation_is_whole_with_its_counts_and_times()
     {
         using PsSession s = PsSession.WithModule(width: 120);
-        string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property Conversation -OrderBy Bytes -Top 3");
+        string text = s.Render($"Measure-FlowTopN -LiteralPath '{Sample}' -Property Conversation -Bidirectional -OrderBy Bytes -Top 3");
         Assert.False(s.HadErrors, string.Join("; ", s.Errors));
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^Rank\s+Key\s+Flows\(%\)\s+Packets\(%\)\s+Bytes\(%\)\s+pps\s+bps\s+bpp\b", Assert.Single(lines, l => l.StartsWith("Rank", StringComparison.Ordinal)));
+        Assert.Matches(@"^Rank\s+Key\s+Flows\s+Packets\s+Bytes\s+Date first seen\s+Duration\s*$", Assert.Single(lines, l => l.StartsWith("Rank", StringComparison.Ordinal)));
         Assert.All(lines, l => Assert.True(l.Length <= 120, $"line wider than 120: '{l}'"));
-        var keys = s.Invoke($"Measure-FlowTopN -LiteralPath '{Sample}' -Property Conversation -OrderBy Bytes -Top 3 | ForEach-Object Key");
-        Assert.Equal(3, keys.Count);
-        Assert.Contains(keys, k => k.ToString().Length <= 43);
-        foreach (var key in keys.Select(k => k.ToString()).Where(k => k.Length <= 43))
-            Assert.Contains(lines, l => l.Contains(key, StringComparison.Ordinal));
+        var rows = s.Invoke($"Measure-FlowTopN -LiteralPath '{Sample}' -Property Conversation -Bidirectional -OrderBy Bytes -Top 3 | ForEach-Object {{ \"$($_.Key)|$($_.FirstSeen.ToString('yyyy-MM-dd HH:mm:ss.fff'))\" }}");
+        Assert.Equal(3, rows.Count);
+        foreach (var row in rows.Select(r => r.ToString().Split('|')))
+            Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*\d+ " + System.Text.RegularExpressions.Regex.Escape(row[0]) + @"\s+\d+\s+\d+\s+\d+\s+" + System.Text.RegularExpressions.Regex.Escape(row[1]) + @"\s+\d\d:\d\d:\d\d\.\d{3}\s*$"));
     }
 }
