@@ -100,6 +100,35 @@ public sealed class TemplateStoreTests
     }
 
     [Fact]
+    public void SavingToAFileWritesTheSameBytesThroughATemporaryFile()
+    {
+        var decoder = new ExportDecoder();
+        Feed(decoder, new List<FlowRecord>(), "ipfixprobe-templates.pcap", "samplingrate-template.pcap");
+        using var expected = new MemoryStream();
+        decoder.SaveTemplates(expected);
+        string dir = Directory.CreateTempSubdirectory("ff-templates-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "templates.bin");
+            File.WriteAllText(path, "previous");
+            decoder.SaveTemplates(path);
+            Assert.Equal(expected.ToArray(), File.ReadAllBytes(path));
+            Assert.Equal([path], Directory.GetFiles(dir));
+
+            // A save that cannot be renamed into place (a folder has the name) leaves nothing behind.
+            string folder = Path.Combine(dir, "folder.bin");
+            Directory.CreateDirectory(folder);
+            Assert.ThrowsAny<IOException>(() => decoder.SaveTemplates(folder));
+            Assert.Equal([path], Directory.GetFiles(dir));
+            Assert.True(Directory.Exists(folder));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void OverLimitTemplateFileIsRejected()
     {
         var original = new ExportDecoder();
