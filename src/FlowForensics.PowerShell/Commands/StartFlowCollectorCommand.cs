@@ -262,20 +262,13 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
     {
         try
         {
-            WriteTemplateFile(decoder, path);
+            decoder.SaveTemplates(path);
             WriteVerbose($"Saved {decoder.TemplateCount:N0} templates to {path}.");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             WriteError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, path));
         }
-    }
-
-    private static void WriteTemplateFile(ExportDecoder decoder, string path)
-    {
-        string temp = path + ".tmp";
-        using (var stream = File.Create(temp)) decoder.SaveTemplates(stream);
-        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>After Ctrl+C: files completed and templates saved without writing to the stopped pipeline.</summary>
@@ -285,7 +278,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         _output = null;
         try
         {
-            if (templatePath is not null) WriteTemplateFile(decoder, templatePath);
+            if (templatePath is not null) decoder.SaveTemplates(templatePath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -155,7 +155,17 @@ public sealed class ExportDecoder
     }
 
     /// <summary>
-    /// Restores state written by <see cref="SaveTemplates"/>, replacing the state of the exporters it names; returns the
+    /// Writes the same to the file <paramref name="path"/>, replacing it, through a temporary file in its folder that is
+    /// flushed to the disk and renamed into place (<see cref="Files.AtomicFile"/>): a failed save leaves the previous file.
+    /// </summary>
+    public void SaveTemplates(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        TemplateStore.Save(path, _exporters);
+    }
+
+    /// <summary>
+    /// Restores state written by <see cref="SaveTemplates(Stream)"/>, replacing the state of the exporters it names; returns the
     /// templates restored. A corrupt or over-limit file throws <see cref="FlowDataException"/> (with offset) and changes nothing.
     /// </summary>
     public int LoadTemplates(Stream stream, string sourceName)

@@ -3,6 +3,7 @@ using System.Text;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using FlowForensics.Files;
 using A = DocumentFormat.OpenXml.Drawing;
 using C = DocumentFormat.OpenXml.Drawing.Charts;
 using Xdr = DocumentFormat.OpenXml.Drawing.Spreadsheet;
@@ -70,27 +71,15 @@ public static class ExcelWorkbookWriter
         return sb?.ToString() ?? text;
     }
 
-    /// <summary>Writes <paramref name="workbook"/> to a temporary file beside <paramref name="path"/> and renames it into place.</summary>
+    /// <summary>
+    /// Writes <paramref name="workbook"/> to a temporary file beside <paramref name="path"/> and renames it into place
+    /// (<see cref="AtomicFile"/>); a failed or cancelled write leaves no temporary file and the previous workbook as it was.
+    /// </summary>
     /// <exception cref="IOException"><paramref name="path"/> exists and <paramref name="overwrite"/> is false, or writing failed.</exception>
     public static void Save(FlowReportWorkbook workbook, string path, bool overwrite, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(workbook);
-        string full = Path.GetFullPath(path);
-        if (!overwrite && File.Exists(full)) throw new IOException($"{full} exists.");
-        string dir = Path.GetDirectoryName(full)!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
-            {
-                Write(workbook, stream, cancel);
-            }
-            File.Move(temp, full, overwrite);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        AtomicFile.Write(path, overwrite, stream => Write(workbook, stream, cancel), cancel, static full => new IOException($"{full} exists."));
     }
 
     /// <summary>Writes the workbook to a seekable, writable stream.</summary>

@@ -1,3 +1,4 @@
+using FlowForensics.Files;
 using FlowForensics.Flows;
 using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Wire;
@@ -11,8 +12,9 @@ namespace FlowForensics.Storage;
 /// </summary>
 /// <remarks>
 /// Name times are slot starts in the collector's zone (nfcapd defaults to local time), so the name test keeps a
-/// slack of <see cref="NameTimeSlack"/> and the exact test is the stat record's window. Temporary files of running
-/// writers (<c>*.current.*</c>) are ignored.
+/// slack of <see cref="NameTimeSlack"/> and the exact test is the stat record's window. Temporary files of writers
+/// (<c>*.current.*</c>: our own <see cref="AtomicFile"/> names and nfcapd's <c>nfcapd.current.&lt;pid&gt;</c>) found in
+/// folders are skipped, with the reason in <see cref="Skipped"/>; a file named explicitly is read whatever its name.
 /// </remarks>
 public sealed class FlowFileSet
 {
@@ -101,7 +103,12 @@ public sealed class FlowFileSet
     {
         if (!seen.Add(path)) return;
         string name = Path.GetFileName(path);
-        if (!explicitly && name.Contains(".current.", StringComparison.Ordinal))
+        if (!explicitly && AtomicFile.TryGetTargetName(name, out string target))
+        {
+            Skipped.Add(new SkippedFlowFile(path, $"a FlowForensics writer's temporary file (*{AtomicFile.Marker}*), renamed to {target} when complete"));
+            return;
+        }
+        if (!explicitly && name.Contains(AtomicFile.Marker, StringComparison.Ordinal))
         {
             Skipped.Add(new SkippedFlowFile(path, "a running collector's temporary file (*.current.*)"));
             return;

@@ -167,10 +167,33 @@ public sealed class FlowBaselineTests(ITestOutputHelper output)
             var b = Compare(loaded, scenario);
             Assert.Equal(a.Select(f => f.Reason), b.Select(f => f.Reason));
             Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".tmp*"), static _ => true);
+            Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + ".current.*"), static _ => true);
         }
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ASaveThatFailsMidwayLeavesNoTemporaryFileAndThePreviousBaseline()
+    {
+        string dir = Directory.CreateTempSubdirectory("ff-baseline-atomic-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "baseline.json");
+            File.WriteAllText(path, "previous");
+            var baseline = new FlowBaseline();
+            for (int i = 0; i < 2_000; i++) baseline.Hosts.Add(new BaselineProfile { Address = $"10.0.{i / 256}.{i % 256}" });
+            // System.Text.Json refuses NaN: the write fails after the first hosts have gone to the file.
+            baseline.Hosts.Add(new BaselineProfile { Address = "10.9.9.9", BytesOut = new VolumeStatistics(double.NaN, 0, 0, 0, 1) });
+            Assert.ThrowsAny<ArgumentException>(() => FlowBaselineFile.Save(baseline, path));
+            Assert.Equal("previous", File.ReadAllText(path));
+            Assert.Equal([path], Directory.GetFiles(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 

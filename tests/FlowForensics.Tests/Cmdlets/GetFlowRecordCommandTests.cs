@@ -195,6 +195,21 @@ public sealed class GetFlowRecordCommandTests : IDisposable
         Assert.DoesNotContain(verbose, m => m == "Reading " + Path.Combine(dir, "nfcapd.202401011200"));
     }
 
+    [Fact]
+    public void AWritersTemporaryFileInAFolderIsSkippedAndVerboseNamesItsTarget()
+    {
+        string dir = Dir("temporary");
+        WriteRotated(dir, RandomFlows(300, 6, T0, TimeSpan.FromMinutes(50)), TimeSpan.FromHours(1));
+        string temp = Path.Combine(dir, FlowForensics.Files.AtomicFile.TemporaryNameFor("nfcapd.202401011300"));
+        File.Copy(Path.Combine(dir, "nfcapd.202401011200"), temp);
+        using var s = PsSession.WithModule();
+        var flows = Run(s, "Get-FlowRecord -Path $d -Verbose", ("d", dir));
+        Assert.Empty(s.Errors);
+        Assert.Equal(300, flows.Count);
+        Assert.Contains(s.Verbose.Select(v => v.Message),
+            m => m == $"Skipped {temp}: a FlowForensics writer's temporary file (*.current.*), renamed to nfcapd.202401011300 when complete.");
+    }
+
     public static TheoryData<string> Filters() => new()
     {
         "proto tcp", "proto udp", "proto icmp", "ipv6", "inet", "dst port 80", "src port > 1024", "port in [ 53 443 ]",

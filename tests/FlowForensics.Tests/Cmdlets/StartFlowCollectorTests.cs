@@ -52,6 +52,7 @@ public sealed class StartFlowCollectorTests : IDisposable
         foreach (string f in Directory.GetFiles(_dir, "nfcapd.*"))
         {
             Assert.DoesNotContain(".tmp", Path.GetFileName(f));
+            Assert.DoesNotContain(".current.", Path.GetFileName(f));
             using var reader = NfcapdFileReader.Open(f);
             records.AddRange(reader.ReadFlows());
         }

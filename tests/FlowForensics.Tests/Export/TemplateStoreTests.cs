@@ -86,6 +86,48 @@ public sealed class TemplateStoreTests
         Assert.True(rejected > 1000, $"only {rejected} of 2000 corrupt files rejected");
     }
 
+    /// <summary>The template file format is fixed: these bytes were written by the format's first writer (one List&lt;byte&gt;, before it streamed).</summary>
+    [Fact]
+    public void TemplateFileBytesAreUnchanged()
+    {
+        var decoder = new ExportDecoder();
+        Feed(decoder, new List<FlowRecord>(), "multiplesamplingrates-options-template.pcap", "multiplesamplingrates-options-data.pcap",
+            "multiplesamplingrates-template.pcap", "ipfixprobe-templates.pcap", "samplingrate-template.pcap");
+        using var file = new MemoryStream();
+        decoder.SaveTemplates(file);
+        Assert.Equal(903, file.Length);
+        Assert.Equal("AE7FE717AFD21CB5B7FA85ACC0E96655FB9CF55F6B19593E6CA90F575B1C67DF", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(file.ToArray())));
+    }
+
+    [Fact]
+    public void SavingToAFileWritesTheSameBytesThroughATemporaryFile()
+    {
+        var decoder = new ExportDecoder();
+        Feed(decoder, new List<FlowRecord>(), "ipfixprobe-templates.pcap", "samplingrate-template.pcap");
+        using var expected = new MemoryStream();
+        decoder.SaveTemplates(expected);
+        string dir = Directory.CreateTempSubdirectory("ff-templates-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "templates.bin");
+            File.WriteAllText(path, "previous");
+            decoder.SaveTemplates(path);
+            Assert.Equal(expected.ToArray(), File.ReadAllBytes(path));
+            Assert.Equal([path], Directory.GetFiles(dir));
+
+            // A save that cannot be renamed into place (a folder has the name) leaves nothing behind.
+            string folder = Path.Combine(dir, "folder.bin");
+            Directory.CreateDirectory(folder);
+            Assert.ThrowsAny<IOException>(() => decoder.SaveTemplates(folder));
+            Assert.Equal([path], Directory.GetFiles(dir));
+            Assert.True(Directory.Exists(folder));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void OverLimitTemplateFileIsRejected()
     {

@@ -133,6 +133,25 @@ public sealed class FlowReportEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_cancelled_save_leaves_no_temporary_file_and_the_previous_workbook()
+    {
+        string path = Path.Combine(_dir, "case.xlsx");
+        File.WriteAllText(path, "keep");
+        var report = new FlowReport();
+        report.AddFlow(new FlowRecord { Start = CmdletKit.T0, End = CmdletKit.T0, Bytes = 1, Packets = 1 });
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => report.Save(path, overwrite: true, cancel.Token));
+        Assert.Equal("keep", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(_dir));
+        var again = new FlowReport();
+        again.AddFlow(new FlowRecord { Start = CmdletKit.T0, End = CmdletKit.T0, Bytes = 1, Packets = 1 });
+        again.Save(path, overwrite: true);
+        Assert.Equal([path], Directory.GetFiles(_dir));
+        Assert.NotEqual("keep", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void Sheet_and_table_names_are_made_valid_and_unique()
     {
         var report = new FlowReport();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FlowForensics.Files;
 using FlowForensics.Flows;
 
 namespace FlowForensics.Analysis.Baselines;
@@ -6,8 +7,8 @@ namespace FlowForensics.Analysis.Baselines;
 /// <summary>
 /// Saves and loads baselines as versioned JSON (System.Text.Json): an object with <c>Format</c>
 /// ("FlowForensics.Baseline") and <c>FormatVersion</c> first, then the period, the settings and the profiles
-/// (docs/detections.md describes every field). Saving writes a temporary file and renames it, so a reader
-/// never sees half a baseline; loading checks the format, the version and every profile, and names the file in errors.
+/// (docs/detections.md describes every field). Saving goes through <see cref="AtomicFile"/> (a temporary file,
+/// flushed to the disk and renamed), so a reader never sees half a baseline; loading checks the format, the version and every profile, and names the file in errors.
 /// </summary>
 public static class FlowBaselineFile
 {
@@ -21,19 +22,7 @@ public static class FlowBaselineFile
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = System.IO.Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-                JsonSerializer.Serialize(stream, baseline, Options);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
-        }
+        AtomicFile.Write(path, overwrite: true, stream => JsonSerializer.Serialize(stream, baseline, Options));
     }
 
     /// <summary>Reads a baseline; throws <see cref="FlowBaselineFormatException"/> naming the file when it is not one this build reads.</summary>

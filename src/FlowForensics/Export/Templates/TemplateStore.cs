@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using FlowForensics.Files;
 using FlowForensics.Flows;
 using FlowForensics.Wire;
 
@@ -7,7 +8,7 @@ namespace FlowForensics.Export.Templates;
 /// <summary>
 /// Saves and restores template state (templates, samplers, system init time) so a restarted collector decodes
 /// data at once. Big-endian, versioned: "FFTS" magic, format 1, then per exporter key its templates and samplers.
-/// Held data is not saved. The file is untrusted on load: read through <see cref="WireReader"/>, bounded by the
+/// Held data is not saved. Saving to a file goes through <see cref="AtomicFile"/>. The file is untrusted on load: read through <see cref="WireReader"/>, bounded by the
 /// decoder's limits, and a bad file throws <see cref="FlowDataException"/> with the offset, leaving state untouched.
 /// </summary>
 internal static class TemplateStore
@@ -15,14 +16,18 @@ internal static class TemplateStore
     private const uint Magic = 0x46465453; // "FFTS"
     private const ushort FormatVersion = 1;
 
+    /// <summary>Writes the state to <paramref name="path"/> (replacing it) through a temporary file renamed into place.</summary>
+    public static void Save(string path, Dictionary<ExporterKey, ExporterState> exporters) =>
+        AtomicFile.Write(path, overwrite: true, stream => Save(stream, exporters));
+
+    /// <summary>Writes the state to <paramref name="stream"/> as it goes (the stream buffers).</summary>
     public static void Save(Stream stream, Dictionary<ExporterKey, ExporterState> exporters)
     {
-        var buffer = new List<byte>(4096);
-        Span<byte> tmp = stackalloc byte[16];
-        void U8(byte v) => buffer.Add(v);
-        void U16(ushort v) { buffer.Add((byte)(v >> 8)); buffer.Add((byte)v); }
-        void U32(uint v) { U16((ushort)(v >> 16)); U16((ushort)v); }
-        void U64(ulong v) { U32((uint)(v >> 32)); U32((uint)v); }
+        byte[] scratch = new byte[16];
+        void U8(byte v) => stream.WriteByte(v);
+        void U16(ushort v) { BinaryPrimitives.WriteUInt16BigEndian(scratch, v); stream.Write(scratch, 0, 2); }
+        void U32(uint v) { BinaryPrimitives.WriteUInt32BigEndian(scratch, v); stream.Write(scratch, 0, 4); }
+        void U64(ulong v) { BinaryPrimitives.WriteUInt64BigEndian(scratch, v); stream.Write(scratch, 0, 8); }
 
         U32(Magic);
         U16(FormatVersion);
@@ -30,8 +35,7 @@ internal static class TemplateStore
         foreach (var (key, state) in exporters)
         {
             U8(key.Address.Version);
-            int n = key.Address.WriteBytes(tmp);
-            for (int i = 0; i < n; i++) U8(tmp[i]);
+            stream.Write(scratch, 0, key.Address.WriteBytes(scratch));
             U8(key.Version);
             U32(key.Domain);
             U32(state.DefaultSampling);
@@ -48,7 +52,6 @@ internal static class TemplateStore
                 foreach (var f in t.Fields) { U16(f.Id); U16(f.Length); U32(f.Enterprise); }
             }
         }
-        stream.Write(buffer.ToArray());
     }
 
     public static Dictionary<ExporterKey, ExporterState> Load(ReadOnlySpan<byte> data, string source, ExportDecoderLimits limits)

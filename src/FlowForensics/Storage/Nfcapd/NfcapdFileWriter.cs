@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using FlowForensics.Files;
 using FlowForensics.Flows;
 using FlowForensics.Storage.Compression;
 
@@ -11,8 +12,10 @@ namespace FlowForensics.Storage.Nfcapd;
 /// and a stat record (so <c>nfdump -I</c> reports the totals), then the final header (spec §13).
 /// </summary>
 /// <remarks>
-/// The file is written under a temporary name in the destination directory and renamed by <see cref="Complete"/>,
-/// so a reader never sees a half file; <see cref="Dispose"/> without <see cref="Complete"/> deletes it.
+/// The file is written through an <see cref="AtomicFile"/>: under a temporary name in the destination directory
+/// (<c>nfcapd.current.&lt;pid&gt;.&lt;random&gt;.YYYYMMDDhhmm</c>, which nfdump -R and <see cref="FlowFileSet"/> skip), flushed to the
+/// disk and renamed by <see cref="Complete"/>, so a reader never sees a half file; <see cref="Dispose"/> without
+/// <see cref="Complete"/>, or a failed <see cref="Complete"/>, deletes it.
 /// Flows carrying an <see cref="FlowRecord.Exporter"/> get an exporter info record (one per address, sysid 1, 2, ...)
 /// before their first flow and reference it by sysid. ZSTD files are not readable by Debian's nfdump 1.7.1.
 /// </remarks>
@@ -20,13 +23,14 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
 {
     private const uint NfdumpVersion171 = 0x01070100;
 
-    private readonly string _finalPath;
-    private readonly string _tempPath;
-    private readonly bool _overwrite;
+    /// <summary>The write buffer in front of the file (blocks are up to <see cref="NfcapdLimits.WriterBlockSize"/>).</summary>
+    private const int FileBufferSize = 1 << 16;
+
+    private readonly AtomicFile _file;
     private readonly string _ident;
     private readonly NfcapdCompression _compression;
     private readonly IBlockCodec _codec;
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
     private readonly byte[] _block = new byte[NfcapdLimits.WriterBlockSize];
     private readonly byte[] _record = new byte[V3RecordWriter.MaxRecordSize];
     private readonly byte[] _encoded;
@@ -42,23 +46,21 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     private bool _completed;
     private bool _disposed;
 
-    private NfcapdFileWriter(string finalPath, string tempPath, FileStream stream, NfcapdCompression compression, IBlockCodec codec, string ident, bool overwrite)
+    private NfcapdFileWriter(AtomicFile file, NfcapdCompression compression, IBlockCodec codec, string ident)
     {
-        _finalPath = finalPath;
-        _tempPath = tempPath;
-        _stream = stream;
+        _file = file;
+        _stream = file.Stream;
         _compression = compression;
         _codec = codec;
         _ident = ident;
-        _overwrite = overwrite;
         _encoded = new byte[codec.MaxEncodedLength(NfcapdLimits.WriterBlockSize)];
     }
 
     /// <summary>The file this writer produces once <see cref="Complete"/> has run.</summary>
-    public string FinalPath => _finalPath;
+    public string FinalPath => _file.TargetPath;
 
     /// <summary>The temporary file being written.</summary>
-    public string TempPath => _tempPath;
+    public string TempPath => _file.TempPath;
 
     /// <summary>Flow records accepted so far.</summary>
     public long FlowCount { get; private set; }
@@ -67,20 +69,62 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     public static NfcapdFileWriter Create(string finalPath, NfcapdCompression compression = NfcapdCompression.Lz4, string? ident = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(finalPath);
-        var codec = BlockCodecs.For(compression) ?? throw new ArgumentOutOfRangeException(nameof(compression), compression, "unknown nfcapd compression");
-        ident ??= "none";
-        if (ident.Length > NfcapdLimits.MaxIdentLength || Encoding.UTF8.GetByteCount(ident) > NfcapdLimits.MaxIdentLength)
+        var codec = CodecFor(compression);
+        AtomicFile file;
+        try
+        {
+            CheckIdent(ident);
+            string full = Path.GetFullPath(finalPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            file = AtomicFile.Create(full, overwrite, static path => new OutputFileExistsException(path), FileBufferSize);
+        }
+        catch
+        {
+            (codec as IDisposable)?.Dispose();
+            throw;
+        }
+        return Start(file, compression, codec, ident);
+    }
+
+    /// <summary>Starts a file in <paramref name="file"/>, which the writer owns from here on (disposed when this throws).</summary>
+    internal static NfcapdFileWriter Create(AtomicFile file, NfcapdCompression compression, string? ident)
+    {
+        IBlockCodec codec;
+        try
+        {
+            CheckIdent(ident);
+            codec = CodecFor(compression);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return Start(file, compression, codec, ident);
+    }
+
+    private static NfcapdFileWriter Start(AtomicFile file, NfcapdCompression compression, IBlockCodec codec, string? ident)
+    {
+        var writer = new NfcapdFileWriter(file, compression, codec, ident ?? "none");
+        try
+        {
+            writer.WriteHeader(appendixBlocks: 0, offAppendix: 0);
+            return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    private static IBlockCodec CodecFor(NfcapdCompression compression) =>
+        BlockCodecs.For(compression) ?? throw new ArgumentOutOfRangeException(nameof(compression), compression, "unknown nfcapd compression");
+
+    private static void CheckIdent(string? ident)
+    {
+        if (ident is not null && (ident.Length > NfcapdLimits.MaxIdentLength || Encoding.UTF8.GetByteCount(ident) > NfcapdLimits.MaxIdentLength))
             throw new ArgumentException($"ident longer than {NfcapdLimits.MaxIdentLength} bytes (nfdump ignores longer ones)", nameof(ident));
-        string full = Path.GetFullPath(finalPath);
-        if (!overwrite && File.Exists(full))
-            throw new OutputFileExistsException(full);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $"{Path.GetFileName(full)}.current.{Environment.ProcessId}.{Guid.NewGuid():N}");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
-        var writer = new NfcapdFileWriter(full, temp, stream, compression, codec, ident, overwrite);
-        writer.WriteHeader(appendixBlocks: 0, offAppendix: 0);
-        return writer;
     }
 
     /// <summary>Adds one flow to the current block, flushing the block first when it would exceed <see cref="NfcapdLimits.WriterBlockSize"/>.</summary>
@@ -148,9 +192,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
         WriteBlock(appendix, 2);
 
         WriteHeader(appendixBlocks: 1, offAppendix);
-        _stream.Flush(flushToDisk: false);
-        _stream.Dispose();
-        File.Move(_tempPath, _finalPath, _overwrite);
+        _file.Commit();
         _completed = true;
     }
 
@@ -208,21 +250,21 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
         _ => 9,
     };
 
-    /// <summary>Without <see cref="Complete"/>, deletes the temporary file: an interrupted run leaves nothing half-written.</summary>
+    /// <summary>
+    /// Without <see cref="Complete"/>, deletes the temporary file: an interrupted run leaves nothing half-written. Never
+    /// throws an I/O error (a flush that fails on a full disk included) before the file is deleted.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        (_codec as IDisposable)?.Dispose();
-        if (_completed) return;
-        _stream.Dispose();
         try
         {
-            File.Delete(_tempPath);
+            _file.Dispose();
         }
-        catch (IOException)
+        finally
         {
-            // best effort: the temp name never looks like a finished nfcapd file
+            (_codec as IDisposable)?.Dispose();
         }
     }
 }
