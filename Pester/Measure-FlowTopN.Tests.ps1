@@ -157,9 +157,10 @@ Describe 'Measure-FlowTopN' {
         It 'shows the key and the counters of the default table in 120 columns' {
             $rows = @($flows | Measure-FlowTopN -Property SrcAddr -OrderBy Bytes -Top 5)
             $table = $rows | Format-Table | Out-String -Width 120
-            $table | Should -Match 'Rank +Key +Flows\(%\) +Packets\(%\) +Bytes\(%\) +pps +bps +bpp'
-            $table | Should -Match ('(?m)^ +1 {0} +{1}\( *[0-9.]+\) +{2}\( *[0-9.]+\) +{3}\( *[0-9.]+\)' -f
-                [regex]::Escape($rows[0].Key), $rows[0].Flows, $rows[0].Packets, $rows[0].Bytes)
+            $table | Should -Match 'Rank +Key +Flows\(%\) +Packets\(%\) +Bytes\(%\) +Date first seen +Duration +pps +bps +bpp'
+            $table | Should -Match ('(?m)^ +1 {0} +{1}\( *[0-9.]+\) +{2}\( *[0-9.]+\) +{3}\( *[0-9.]+\) +{4} +{5} ' -f
+                [regex]::Escape($rows[0].Key), $rows[0].Flows, $rows[0].Packets, $rows[0].Bytes,
+                $rows[0].FirstSeen.ToString('yyyy-MM-dd HH:mm:ss.fff'), [regex]::Escape($rows[0].Duration.ToString('hh\:mm\:ss\.fff')))
             $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
         }
 
