@@ -8,17 +8,7 @@ BeforeAll {
     $fullId = 'FlowForensics.PowerShell.Commands.ExportFlowReportCommand'
     $flows = @(Convert-PcapToFlow -Path $demo)
 
-    # Sheet names and every shared string of a workbook.
-    function Read-Workbook([string] $File) {
-        $doc = [DocumentFormat.OpenXml.Packaging.SpreadsheetDocument]::Open($File, $false)
-        try {
-            $wb = $doc.WorkbookPart
-            [pscustomobject]@{
-                Sheets  = @($wb.Workbook.Sheets.ChildElements | ForEach-Object { $_.Name.Value })
-                Strings = @($wb.SharedStringTablePart.SharedStringTable.ChildElements | ForEach-Object { $_.InnerText })
-            }
-        } finally { $doc.Dispose() }
-    }
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
 }
 
 Describe 'Export-FlowReport' {

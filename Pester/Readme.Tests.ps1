@@ -32,17 +32,7 @@ BeforeAll {
         if ($link -and $link.LinkType) { $link.Delete() }
     }
 
-    # Sheet names and every shared string of a workbook (the Open XML SDK ships in the module folder).
-    function Read-Workbook([string] $File) {
-        $doc = [DocumentFormat.OpenXml.Packaging.SpreadsheetDocument]::Open($File, $false)
-        try {
-            $wb = $doc.WorkbookPart
-            [pscustomobject]@{
-                Sheets  = @($wb.Workbook.Sheets.ChildElements | ForEach-Object { $_.Name.Value })
-                Strings = @($wb.SharedStringTablePart.SharedStringTable.ChildElements | ForEach-Object { $_.InnerText })
-            }
-        } finally { $doc.Dispose() }
-    }
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
 }
 
 Describe 'README.md: A five-minute tour' {
