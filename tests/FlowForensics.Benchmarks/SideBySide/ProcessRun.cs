@@ -7,7 +7,7 @@ namespace FlowForensics.Benchmarks.SideBySide;
 internal sealed record ProcessRun(string Label, double WallSeconds, long PeakRssKiB, string Stdout)
 {
     /// <summary>Runs <paramref name="fileName"/> under <c>/usr/bin/time -f "%e %M"</c> and fails loudly on a non-zero exit.</summary>
-    public static ProcessRun Measure(string label, string fileName, IEnumerable<string> arguments, string? stdoutFile = null)
+    public static ProcessRun Measure(string label, string fileName, IEnumerable<string> arguments, string? stdoutFile = null, string? workingDirectory = null)
     {
         string timeFile = Path.GetTempFileName();
         var psi = new ProcessStartInfo("/usr/bin/time")
@@ -15,6 +15,7 @@ internal sealed record ProcessRun(string Label, double WallSeconds, long PeakRss
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         psi.ArgumentList.Add("-o");
         psi.ArgumentList.Add(timeFile);
