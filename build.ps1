@@ -6,7 +6,9 @@
 .DESCRIPTION
     Build   dotnet build -c Release; the importable module lands in out/FlowForensics.
     Test    Build, then the Pester specs with real Pester 5 (when installed), then dotnet test.
-    Package Build, then zip out/FlowForensics into out/FlowForensics-<version>.zip.
+    Package Build with ReadyToRun code for every platform the module ships for (linux-x64, linux-arm64, win-x64,
+            osx-arm64, each in bin/<platform>/ beside the IL set in bin/il/ that runs anywhere else), then zip
+            out/FlowForensics into out/FlowForensics-<version>.zip. Build compiles ahead for this machine only.
 
     Machines without pwsh use the dotnet commands directly: the xunit suite runs the same Pester specs
     through the hosted engine.
@@ -46,7 +48,12 @@ function Get-ModuleVersion {
 }
 
 function Invoke-Build {
-    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'FlowForensics.sln'), '-c', $Configuration)
+    # -AllPlatforms: ReadyToRun code for every shipped platform (the cmdlet project's ModuleShippedRuntimes), not
+    # only this machine's.
+    param([switch] $AllPlatforms)
+    $arguments = @('build', (Join-Path $RepoRoot 'FlowForensics.sln'), '-c', $Configuration)
+    if ($AllPlatforms) { $arguments += '-p:ModuleAllPlatforms=true' }
+    Invoke-Native dotnet $arguments
     $manifest = Join-Path $ModuleDir 'FlowForensics.psd1'
     if (-not (Test-Path -LiteralPath $manifest)) {
         throw "The build did not lay out the module at $ModuleDir."
@@ -74,7 +81,12 @@ function Invoke-Test {
 }
 
 function Invoke-Package {
-    Invoke-Build
+    Invoke-Build -AllPlatforms
+    foreach ($platform in 'il', 'linux-x64', 'linux-arm64', 'win-x64', 'osx-arm64') {
+        if (-not (Test-Path -LiteralPath (Join-Path $ModuleDir 'bin' $platform 'FlowForensics.PowerShell.dll'))) {
+            throw "The package build left no bin/$platform set in $ModuleDir."
+        }
+    }
     $version = Get-ModuleVersion
     $zip = Join-Path $RepoRoot 'out' "FlowForensics-$version.zip"
     if (Test-Path -LiteralPath $zip) { Remove-Item -LiteralPath $zip }

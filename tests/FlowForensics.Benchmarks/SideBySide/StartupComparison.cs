@@ -17,9 +17,13 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// <code>
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside startup [--rounds 5] [--session-runs 6]
 ///     [--packets 2000000] [--capture FILE] [--flows 2000000] [--files 4] [--dir DIR] [--module NAME=PATH,NAME=PATH]
+///     [--pwsh PATH/pwsh.dll]
 /// </code>
-/// Without --module: the built module (out/FlowForensics, ReadyToRun for this platform) and a copy of it without its
-/// platform folders, which the loader runs from bin/il (the module before ReadyToRun code).
+/// --pwsh runs another pwsh.dll instead of the tool's (say, one whose assemblies are compiled ahead, as PowerShell's
+/// own packages are; the tool's are IL only).
+/// The modules: the built one (out/FlowForensics, ReadyToRun for this platform), a copy of it without its platform
+/// folders, which the loader runs from bin/il (the module before ReadyToRun code), and any given with --module (a
+/// folder or a .psd1, for example a build of another branch).
 /// </summary>
 internal static class StartupComparison
 {
@@ -39,8 +43,8 @@ internal static class StartupComparison
         string capture = options.TryGetValue("capture", out var c) ? c : NfdumpComparison.Generate(work, packets);
         string flowDir = options.TryGetValue("dir", out var d) ? d : TopNComparison.Generate(Path.Combine(work, $"topn-{flows}"), flows, files, seed: 1);
         string root = NfdumpComparison.RepoRoot();
-        string pwsh = LocatePwsh(root);
-        Module[] modules = options.TryGetValue("module", out var m) ? ParseModules(m) : DefaultModules(root, work);
+        string pwsh = options.TryGetValue("pwsh", out var p) ? Path.GetFullPath(p) : LocatePwsh(root);
+        Module[] modules = [.. DefaultModules(root, work), .. options.TryGetValue("module", out var m) ? ParseModules(m) : []];
 
         var jobs = new List<Job>
         {
