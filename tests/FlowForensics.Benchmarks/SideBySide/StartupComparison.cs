@@ -95,27 +95,36 @@ internal static class StartupComparison
         Console.WriteLine();
         Console.WriteLine("Whole processes (GNU time); 'query in it' is the query's own time inside the fresh process (Stopwatch):");
         Console.WriteLine();
-        Console.WriteLine("| kind | job | wall s (median) | min–max s | query in it s | peak RSS MiB | vs nfdump's tool |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| kind | job | wall s (median) | min–max s | query in it s | CPU s (median) | peak RSS MiB | vs nfdump's tool, wall / CPU |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         var theirs = new Dictionary<string, double>();
+        var theirCpu = new Dictionary<string, double>();
         for (int j = 0; j < jobs.Count; j++)
         {
             double wall = NfdumpComparison.Median(samples[j].Select(s => s.WallSeconds));
-            if (jobs[j].Label.StartsWith("nf", StringComparison.Ordinal)) theirs[jobs[j].Kind] = wall;
+            double cpu = NfdumpComparison.Median(samples[j].Select(s => s.CpuSeconds));
+            if (jobs[j].Label.StartsWith("nf", StringComparison.Ordinal))
+            {
+                theirs[jobs[j].Kind] = wall;
+                theirCpu[jobs[j].Kind] = cpu;
+            }
+
             string inside = jobs[j].Label.Contains("; ", StringComparison.Ordinal)
                 ? NfdumpComparison.Median(samples[j].Select(s => QuerySeconds(s.Stdout))).ToString("F2", CultureInfo.InvariantCulture)
                 : "";
-            string ratio = theirs.TryGetValue(jobs[j].Kind, out double t) ? (t / wall).ToString("F2", CultureInfo.InvariantCulture) + "×" : "";
+            string ratio = theirs.TryGetValue(jobs[j].Kind, out double t)
+                ? string.Create(CultureInfo.InvariantCulture, $"{t / wall:F2}× / {theirCpu[jobs[j].Kind] / cpu:F2}×")
+                : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {jobs[j].Kind} | {jobs[j].Label} | {wall:F2} | {samples[j].Min(s => s.WallSeconds):F2}–{samples[j].Max(s => s.WallSeconds):F2} | {inside} | {NfdumpComparison.Median(samples[j].Select(s => (double)s.PeakRssKiB)) / 1024:F0} | {ratio} |"));
+                $"| {jobs[j].Kind} | {jobs[j].Label} | {wall:F2} | {samples[j].Min(s => s.WallSeconds):F2}–{samples[j].Max(s => s.WallSeconds):F2} | {inside} | {cpu:F2} | {NfdumpComparison.Median(samples[j].Select(s => (double)s.PeakRssKiB)) / 1024:F0} | {ratio} |"));
         }
 
         Console.WriteLine();
         Console.WriteLine($"Sessions: one pwsh per session imports the module, then runs the query {sessionRuns} times (Stopwatch each); " +
                           "first = median over the sessions of each session's first query, later = median of all later queries:");
         Console.WriteLine();
-        Console.WriteLine("| query | module | Import-Module s | first s | later s (min–max) | vs nfdump's tool, first / later |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        Console.WriteLine("| query | module | Import-Module s | first s (CPU s) | later s (min–max) (CPU s) | vs nfdump's tool, first / later | by CPU, first / later |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         string sessionOut = Path.Combine(work, "startup-session");
         foreach (var (kind, query) in new[]
                  {
@@ -128,6 +137,8 @@ internal static class StartupComparison
                 var imports = new List<double>();
                 var firsts = new List<double>();
                 var laters = new List<double>();
+                var firstCpus = new List<double>();
+                var laterCpus = new List<double>();
                 for (int r = 0; r < rounds; r++)
                 {
                     // The output folder is emptied before each run, outside the timed part, as nfpcapd's is.
@@ -135,17 +146,22 @@ internal static class StartupComparison
                         $"$clock = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module '{module.Manifest}'; 'import ' + {Seconds("$clock")}; " +
                         $"foreach ($i in 1..{sessionRuns}) {{ " +
                         $"if ([System.IO.Directory]::Exists('{sessionOut}')) {{ [System.IO.Directory]::Delete('{sessionOut}', $true) }}; [void][System.IO.Directory]::CreateDirectory('{sessionOut}'); " +
-                        $"$clock = [System.Diagnostics.Stopwatch]::StartNew(); $null = {query}; 'query ' + {Seconds("$clock")} }}";
+                        "$process = [System.Diagnostics.Process]::GetCurrentProcess(); $cpu = $process.TotalProcessorTime; " +
+                        $"$clock = [System.Diagnostics.Stopwatch]::StartNew(); $null = {query}; $clock.Stop(); $process.Refresh(); " +
+                        $"'query ' + {Seconds("$clock")} + ' ' + ($process.TotalProcessorTime - $cpu).TotalSeconds.ToString([cultureinfo]::InvariantCulture) }}";
                     string[] lines = Pwsh("session", pwsh, script).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
                     imports.Add(Value(lines.Single(l => l.StartsWith("import ", StringComparison.Ordinal))));
-                    double[] runs = [.. lines.Where(l => l.StartsWith("query ", StringComparison.Ordinal)).Select(Value)];
-                    firsts.Add(runs[0]);
-                    laters.AddRange(runs.Skip(1));
+                    string[][] runs = [.. lines.Where(l => l.StartsWith("query ", StringComparison.Ordinal)).Select(l => l.Split(' '))];
+                    firsts.Add(Number(runs[0][1]));
+                    firstCpus.Add(Number(runs[0][2]));
+                    laters.AddRange(runs.Skip(1).Select(r => Number(r[1])));
+                    laterCpus.AddRange(runs.Skip(1).Select(r => Number(r[2])));
                 }
 
                 double first = NfdumpComparison.Median(firsts), later = NfdumpComparison.Median(laters);
+                double firstCpu = NfdumpComparison.Median(firstCpus), laterCpu = NfdumpComparison.Median(laterCpus);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {kind} | {module.Name} | {NfdumpComparison.Median(imports):F2} | {first:F2} | {later:F2} ({laters.Min():F2}–{laters.Max():F2}) | {theirs[kind] / first:F2}× / {theirs[kind] / later:F2}× |"));
+                    $"| {kind} | {module.Name} | {NfdumpComparison.Median(imports):F2} | {first:F2} ({firstCpu:F2}) | {later:F2} ({laters.Min():F2}–{laters.Max():F2}) ({laterCpu:F2}) | {theirs[kind] / first:F2}× / {theirs[kind] / later:F2}× | {theirCpu[kind] / firstCpu:F2}× / {theirCpu[kind] / laterCpu:F2}× |"));
             }
         }
 
@@ -175,6 +191,8 @@ internal static class StartupComparison
 
     private static double QuerySeconds(string stdout) =>
         Value(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith("query ", StringComparison.Ordinal)));
+
+    private static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     private static double Value(string line) => double.Parse(line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim(), CultureInfo.InvariantCulture);
 
