@@ -10,7 +10,9 @@
             failed. (The xunit suite runs Pester/SelfCheck.Failing.Tests.ps1 through -Task Spec and checks that
             every test of it fails and the run exits 1: a failing spec must fail the run.)
     Spec    The Pester specs only (or those named by -SpecPath), under real Pester, with the same closing line.
-    Package Build, then zip out/FlowForensics into out/FlowForensics-<version>.zip.
+    Package Build with ReadyToRun code for every platform the module ships for (linux-x64, linux-arm64, win-x64,
+            osx-arm64, each in bin/<platform>/ beside the IL set in bin/il/ that runs anywhere else), then zip
+            out/FlowForensics into out/FlowForensics-<version>.zip. Build compiles ahead for this machine only.
 
     Pester is the Pester 5 NuGet package that the test project restores and lays out at out/Pester, so every
     machine runs the specs under the same version, with no gallery. pwsh itself is the PowerShell tool pinned in
@@ -59,7 +61,12 @@ function Get-ModuleVersion {
 }
 
 function Invoke-Build {
-    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'FlowForensics.sln'), '-c', $Configuration)
+    # -AllPlatforms: ReadyToRun code for every shipped platform (the cmdlet project's ModuleShippedRuntimes), not
+    # only this machine's.
+    param([switch] $AllPlatforms)
+    $arguments = @('build', (Join-Path $RepoRoot 'FlowForensics.sln'), '-c', $Configuration)
+    if ($AllPlatforms) { $arguments += '-p:ModuleAllPlatforms=true' }
+    Invoke-Native dotnet $arguments
     $manifest = Join-Path $ModuleDir 'FlowForensics.psd1'
     if (-not (Test-Path -LiteralPath $manifest)) {
         throw "The build did not lay out the module at $ModuleDir."
@@ -167,7 +174,12 @@ function Invoke-SpecTask {
 }
 
 function Invoke-Package {
-    Invoke-Build
+    Invoke-Build -AllPlatforms
+    foreach ($platform in 'il', 'linux-x64', 'linux-arm64', 'win-x64', 'osx-arm64') {
+        if (-not (Test-Path -LiteralPath (Join-Path $ModuleDir 'bin' $platform 'FlowForensics.PowerShell.dll'))) {
+            throw "The package build left no bin/$platform set in $ModuleDir."
+        }
+    }
     $version = Get-ModuleVersion
     $zip = Join-Path $RepoRoot 'out' "FlowForensics-$version.zip"
     if (Test-Path -LiteralPath $zip) { Remove-Item -LiteralPath $zip }

@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'FlowForensics.PowerShell.dll'
+    RootModule           = 'FlowForensics.psm1'
     ModuleVersion        = '0.0.0-version'
     CompatiblePSEditions = @('Core')
     GUID                 = '5f0c2a5e-7a61-4d55-9f0e-3c1b2f4d8a17'

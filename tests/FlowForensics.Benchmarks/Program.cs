@@ -4,7 +4,7 @@ namespace FlowForensics.Benchmarks;
 
 /// <summary>
 /// BenchmarkDotNet micro-benchmarks (<c>dotnet run -c Release -- --filter '*'</c>) and the side-by-side runs
-/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|read|filter|topn|collector|hunts ...</c>), the baseline hunt's engine over
+/// against nfdump's tools (<c>dotnet run -c Release -- sidebyside pcap|read|filter|topn|startup|collector|hunts ...</c>), the baseline hunt's engine over
 /// nfcapd files (<c>sidebyside baseline DIR [SCALE]</c>), and the scan and lateral-movement hunts over many flows
 /// (<c>hunts generate|scan|lateral DIR</c>).
 /// </summary>

@@ -12,6 +12,7 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside pcap [--packets 2000000] [--capture FILE] [--rounds 3]
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside read [--flows 1000000] [--rounds 3]     (ReadComparison)
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside filter [--flows 1000000] [--rounds 3]   (FilterComparison)
+/// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside startup [--rounds 5]   (StartupComparison, real pwsh)
 /// </code>
 /// </summary>
 public static class NfdumpComparison
@@ -21,7 +22,7 @@ public static class NfdumpComparison
         if (args.Length == 0)
         {
             Console.Error.WriteLine("usage: sidebyside pcap [--packets N] [--capture FILE] [--rounds N] | sidebyside meter FILE"
-                                    + " | sidebyside read [--flows N] [--rounds N] | sidebyside filter [--flows N] [--rounds N]");
+                                    + " | sidebyside read [--flows N] [--rounds N] | sidebyside filter [--flows N] [--rounds N] | sidebyside startup [--rounds N]");
             return 2;
         }
         return args[0] switch
@@ -32,6 +33,7 @@ public static class NfdumpComparison
             "read-engine" => ReadComparison.EngineCount(args[1]),
             "filter" => FilterComparison.Run(ParseOptions(args[1..])),
             "filter-engine" => FilterComparison.EngineCount(args[1], args[2]),
+            "startup" => StartupComparison.Run(ParseOptions(args[1..])),
             _ => Usage(args[0]),
         };
     }
@@ -106,7 +108,7 @@ public static class NfdumpComparison
         return 0;
     }
 
-    private static string Generate(string work, long packets)
+    internal static string Generate(string work, long packets)
     {
         string file = Path.Combine(work, $"mix{packets}.pcap");
         if (File.Exists(file)) return file;

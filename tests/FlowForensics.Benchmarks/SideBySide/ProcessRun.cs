@@ -3,11 +3,11 @@ using System.Globalization;
 
 namespace FlowForensics.Benchmarks.SideBySide;
 
-/// <summary>One whole-process run measured by GNU time: wall seconds and peak resident memory.</summary>
-internal sealed record ProcessRun(string Label, double WallSeconds, long PeakRssKiB, string Stdout)
+/// <summary>One whole-process run measured by GNU time: wall seconds, peak resident memory and CPU seconds (user + system).</summary>
+internal sealed record ProcessRun(string Label, double WallSeconds, long PeakRssKiB, string Stdout, double CpuSeconds = 0)
 {
-    /// <summary>Runs <paramref name="fileName"/> under <c>/usr/bin/time -f "%e %M"</c> and fails loudly on a non-zero exit.</summary>
-    public static ProcessRun Measure(string label, string fileName, IEnumerable<string> arguments, string? stdoutFile = null)
+    /// <summary>Runs <paramref name="fileName"/> under <c>/usr/bin/time -f "%e %M %U %S"</c> and fails loudly on a non-zero exit.</summary>
+    public static ProcessRun Measure(string label, string fileName, IEnumerable<string> arguments, string? stdoutFile = null, string? workingDirectory = null)
     {
         string timeFile = Path.GetTempFileName();
         var psi = new ProcessStartInfo("/usr/bin/time")
@@ -15,11 +15,12 @@ internal sealed record ProcessRun(string Label, double WallSeconds, long PeakRss
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         psi.ArgumentList.Add("-o");
         psi.ArgumentList.Add(timeFile);
         psi.ArgumentList.Add("-f");
-        psi.ArgumentList.Add("%e %M");
+        psi.ArgumentList.Add("%e %M %U %S");
         psi.ArgumentList.Add(fileName);
         foreach (string a in arguments) psi.ArgumentList.Add(a);
         psi.Environment["TZ"] = "UTC";
@@ -44,6 +45,7 @@ internal sealed record ProcessRun(string Label, double WallSeconds, long PeakRss
         return new ProcessRun(label,
             double.Parse(parts[0], CultureInfo.InvariantCulture),
             long.Parse(parts[1], CultureInfo.InvariantCulture),
-            stdout);
+            stdout,
+            double.Parse(parts[2], CultureInfo.InvariantCulture) + double.Parse(parts[3], CultureInfo.InvariantCulture));
     }
 }

@@ -206,7 +206,7 @@ internal static class TopNComparison
     /// from 60,000 hosts with a heavy head (a few talk a lot), destinations from 200,000, common services plus
     /// ephemeral ports, TCP/UDP/ICMP, 1..2,000 packets of 40..1,500 bytes. Kept when it already exists.
     /// </summary>
-    private static string Generate(string dir, long flows, int files, int seed)
+    internal static string Generate(string dir, long flows, int files, int seed)
     {
         if (Directory.Exists(dir) && Directory.GetFiles(dir, "nfcapd.*").Length == files) return dir;
         if (Directory.Exists(dir)) Directory.Delete(dir, true);

@@ -118,7 +118,7 @@ public sealed class CmdletHelpTests
 
     private static IEnumerable<Type> CmdletTypes()
     {
-        var assembly = Assembly.LoadFrom(Path.Combine(RepoPaths.ModuleFolder, "FlowForensics.PowerShell.dll"));
+        var assembly = Assembly.LoadFrom(Path.Combine(RepoPaths.ModuleBinaryFolder, "FlowForensics.PowerShell.dll"));
         return assembly.GetTypes().Where(t => !t.IsAbstract && t.IsDefined(typeof(CmdletAttribute), inherit: false))
             .OrderBy(CmdletName, StringComparer.Ordinal);
     }

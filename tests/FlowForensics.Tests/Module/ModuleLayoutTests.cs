@@ -35,17 +35,33 @@ public sealed class ModuleLayoutTests
         PSObject module = Assert.Single(s.Invoke("Get-Module FlowForensics"));
         var info = (PSModuleInfo)module.BaseObject;
         Assert.Equal(RepoPaths.ModuleFolder, info.ModuleBase.TrimEnd('/', '\\'));
+        Assert.Equal(ModuleType.Script, info.ModuleType);
+        Assert.Equal("FlowForensics.psm1", Path.GetFileName(info.Path));
 
-        Assembly cmdlets = Assert.IsAssignableFrom<Assembly>(info.ImplementingAssembly);
+        // The loader imports the cmdlet assembly of this platform's set as the manifest's one nested module.
+        Assembly cmdlets = CmdletAssembly(info);
         Assert.Equal("FlowForensics.PowerShell", cmdlets.GetName().Name);
+        Assert.Equal(RepoPaths.ModuleBinaryFolder, Path.GetDirectoryName(cmdlets.Location));
         Assert.StartsWith(RepoPaths.ModuleFolder + Path.DirectorySeparatorChar, cmdlets.Location, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void No_PowerShell_assembly_ships_in_the_module_folder()
+    public void The_module_ships_its_binaries_as_an_IL_set_and_one_set_per_platform_with_the_same_files()
     {
-        string[] smaCopies = Directory.GetFiles(RepoPaths.ModuleFolder, "System.Management.Automation*.dll");
-        Assert.Empty(smaCopies);
+        string bin = Path.Combine(RepoPaths.ModuleFolder, "bin");
+        Assert.Empty(Directory.GetFiles(RepoPaths.ModuleFolder, "*.dll"));
+        string[] il = SetFiles(Path.Combine(bin, "il"));
+        Assert.Contains("FlowForensics.PowerShell.dll", il);
+        Assert.Contains("FlowForensics.dll", il);
+        foreach (string folder in Directory.GetDirectories(bin))
+        {
+            string name = Path.GetFileName(folder);
+            Assert.Matches("^(il|(linux|win|osx)-(x64|arm64))$", name);
+            Assert.Equal(il, SetFiles(folder));
+        }
+
+        static string[] SetFiles(string folder) =>
+            [.. Directory.GetFiles(folder, "*.dll").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
     }
 
     [Fact]
@@ -132,10 +148,13 @@ public sealed class ModuleLayoutTests
         var info = (PSModuleInfo)s.Invoke("Get-Module FlowForensics")[0].BaseObject;
         Assert.Equal(props, info.Version);
 
-        foreach (string dll in new[] { "FlowForensics.PowerShell.dll", "FlowForensics.dll" })
+        foreach (string set in Directory.GetDirectories(Path.Combine(RepoPaths.ModuleFolder, "bin")))
         {
-            Version v = AssemblyName.GetAssemblyName(Path.Combine(RepoPaths.ModuleFolder, dll)).Version!;
-            Assert.Equal(props, new Version(v.Major, v.Minor, v.Build));
+            foreach (string dll in new[] { "FlowForensics.PowerShell.dll", "FlowForensics.dll" })
+            {
+                Version v = AssemblyName.GetAssemblyName(Path.Combine(set, dll)).Version!;
+                Assert.Equal(props, new Version(v.Major, v.Minor, v.Build));
+            }
         }
     }
 
@@ -158,7 +177,7 @@ public sealed class ModuleLayoutTests
         using PsSession s = PsSession.WithModule();
         var info = (PSModuleInfo)s.Invoke("Get-Module FlowForensics")[0].BaseObject;
         var defined = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (Type t in CmdletTypes(info.ImplementingAssembly))
+        foreach (Type t in CmdletTypes(CmdletAssembly(info)))
         {
             CmdletAttribute a = t.GetCustomAttribute<CmdletAttribute>()!;
             defined.Add($"{a.VerbName}-{a.NounName}");
@@ -169,6 +188,8 @@ public sealed class ModuleLayoutTests
 
         var commands = new SortedSet<string>(s.Invoke("(Get-Command -Module FlowForensics).Name").Select(o => (string)o.BaseObject), StringComparer.OrdinalIgnoreCase);
         Assert.True(commands.SetEquals(defined), $"Get-Command -Module FlowForensics lists {string.Join(", ", commands)}.");
+        var exported = new SortedSet<string>(info.ExportedCmdlets.Keys, StringComparer.OrdinalIgnoreCase);
+        Assert.True(exported.SetEquals(defined), $"Get-Module FlowForensics exports {string.Join(", ", exported)}.");
     }
 
     internal static Version PropsVersion()
@@ -176,6 +197,14 @@ public sealed class ModuleLayoutTests
         XDocument props = XDocument.Load(RepoPaths.Path("Directory.Build.props"));
         string text = props.Descendants("ModuleVersion").Single().Value.Trim();
         return Version.Parse(text);
+    }
+
+    /// <summary>The cmdlet assembly FlowForensics.psm1 imported: the manifest's one nested module.</summary>
+    internal static Assembly CmdletAssembly(PSModuleInfo module)
+    {
+        PSModuleInfo cmdlets = Assert.Single(module.NestedModules);
+        Assert.Equal(ModuleType.Binary, cmdlets.ModuleType);
+        return Assert.IsAssignableFrom<Assembly>(cmdlets.ImplementingAssembly);
     }
 
     internal static IEnumerable<Type> CmdletTypes(Assembly assembly) =>

@@ -29,6 +29,30 @@ internal static class RepoPaths
     /// <summary>The folder holding the module manifest.</summary>
     public static string ModuleFolder => System.IO.Path.GetDirectoryName(ModuleManifest)!;
 
+    /// <summary>
+    /// The module's binaries as FlowForensics.psm1 picks them: bin/&lt;os&gt;-&lt;arch&gt; (ReadyToRun) for this process's
+    /// platform when present, else bin/il.
+    /// </summary>
+    public static string ModuleBinaryFolder
+    {
+        get
+        {
+            string native = System.IO.Path.Combine(ModuleFolder, "bin", PlatformName);
+            return File.Exists(System.IO.Path.Combine(native, "FlowForensics.PowerShell.dll")) ? native : System.IO.Path.Combine(ModuleFolder, "bin", "il");
+        }
+    }
+
+    /// <summary>This process's platform as the module names its folders: linux-x64, win-arm64, osx-arm64 ...</summary>
+    public static string PlatformName
+    {
+        get
+        {
+            string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+            string arch = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+            return os + "-" + arch;
+        }
+    }
+
     /// <summary>Pester/ at the repository root.</summary>
     public static string SpecFolder => System.IO.Path.Combine(Root, "Pester");
 
