@@ -70,15 +70,20 @@ public sealed class ModuleLayoutTests
         string[] synthesis = Directory.GetFiles(RepoPaths.ModuleFolder, "*Synthesis*", SearchOption.AllDirectories);
         Assert.Empty(synthesis);
 
-        string engine = Path.Combine(RepoPaths.ModuleFolder, "FlowForensics.dll");
-        Assert.True(File.Exists(engine), $"{engine} is missing.");
-        foreach (string dll in Directory.GetFiles(RepoPaths.ModuleFolder, "FlowForensics*.dll"))
+        string[] sets = Directory.GetDirectories(Path.Combine(RepoPaths.ModuleFolder, "bin"));
+        Assert.Contains(Path.Combine(RepoPaths.ModuleFolder, "bin", "il"), sets);
+        foreach (string set in sets)
         {
-            List<string> types = TypeNames(dll);
-            Assert.Contains(types, t => t.StartsWith("FlowForensics.", StringComparison.Ordinal));
-            Assert.DoesNotContain(types, t => t.StartsWith("FlowForensics.Synthesis.", StringComparison.Ordinal) || t.EndsWith(".PcapFileWriter", StringComparison.Ordinal));
+            string engine = Path.Combine(set, "FlowForensics.dll");
+            Assert.True(File.Exists(engine), $"{engine} is missing.");
+            foreach (string dll in Directory.GetFiles(set, "FlowForensics*.dll"))
+            {
+                List<string> types = TypeNames(dll);
+                Assert.Contains(types, t => t.StartsWith("FlowForensics.", StringComparison.Ordinal));
+                Assert.DoesNotContain(types, t => t.StartsWith("FlowForensics.Synthesis.", StringComparison.Ordinal) || t.EndsWith(".PcapFileWriter", StringComparison.Ordinal));
+            }
+            Assert.Contains("FlowForensics.Capture.PcapFileReader", TypeNames(engine));
         }
-        Assert.Contains("FlowForensics.Capture.PcapFileReader", TypeNames(engine));
     }
 
     /// <summary>The full names of the types an assembly defines, read from its metadata without loading it.</summary>

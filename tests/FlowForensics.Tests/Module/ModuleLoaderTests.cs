@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using FlowForensics.Tests.PesterHost;
 using Xunit;
@@ -75,22 +74,10 @@ public sealed class ModuleLoaderTests
 
     private static Dictionary<string, JsonElement> RunProbe(string manifest)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        foreach (string a in new[] { RealPwsh.Path, "-NoProfile", "-NonInteractive", "-Command", Probe }) psi.ArgumentList.Add(a);
-        psi.Environment["FLOWFORENSICS_PROBE_MODULE"] = manifest;
-        psi.Environment["NO_COLOR"] = "1";
-        using Process p = Process.Start(psi)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "pwsh did not finish in 2 minutes");
-        Assert.True(p.ExitCode == 0, $"pwsh exited {p.ExitCode}:\n{stdout}\n{stderr.Result}");
-        string json = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        RealPwsh.Result run = RealPwsh.Run(TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["FLOWFORENSICS_PROBE_MODULE"] = manifest }, "-Command", Probe);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string json = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         return JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
     }
 
@@ -99,29 +86,5 @@ public sealed class ModuleLoaderTests
         Directory.CreateDirectory(to);
         foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         foreach (string dir in Directory.GetDirectories(from)) CopyFolder(dir, Path.Combine(to, Path.GetFileName(dir)));
-    }
-}
-
-/// <summary>The real pwsh of the local tool (.config/dotnet-tools.json), run as <c>dotnet pwsh.dll</c>.</summary>
-internal static class RealPwsh
-{
-    private static readonly Lazy<string> s_path = new(Find);
-
-    public static string Path => s_path.Value;
-
-    private static string Find()
-    {
-        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(RepoPaths.Path(".config", "dotnet-tools.json")));
-        string version = manifest.RootElement.GetProperty("tools").GetProperty("powershell").GetProperty("version").GetString()!;
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
-            ? p
-            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string dll = System.IO.Path.Combine(packages, "powershell", version, "tools", "net10.0", "any", OperatingSystem.IsWindows() ? "win" : "unix", "pwsh.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"pwsh {version} is not restored at {dll}: run 'dotnet tool restore' in the repository.", dll);
-        }
-
-        return dll;
     }
 }
