@@ -13,7 +13,7 @@ internal static class SharedData
     public static string Root => RootPath.Value;
 
     /// <summary>The repository root (the directory holding FlowForensics.sln).</summary>
-    public static string RepoRoot => PesterHost.RepoPaths.Root;
+    public static string RepoRoot => Hosting.RepoPaths.Root;
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 

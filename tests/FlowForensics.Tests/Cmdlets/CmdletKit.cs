@@ -4,7 +4,7 @@ using FlowForensics.Flows;
 using FlowForensics.Storage;
 using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Tests.Differential;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 
 namespace FlowForensics.Tests.Cmdlets;
 

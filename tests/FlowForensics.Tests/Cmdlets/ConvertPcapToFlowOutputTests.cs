@@ -2,7 +2,7 @@ using System.Management.Automation;
 using FlowForensics.Flows;
 using FlowForensics.Storage;
 using FlowForensics.Tests.Differential;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Cmdlets;

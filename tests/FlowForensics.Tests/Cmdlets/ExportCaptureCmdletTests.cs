@@ -3,7 +3,7 @@ using FlowForensics.Capture;
 using FlowForensics.Export;
 using FlowForensics.Flows;
 using FlowForensics.Tests.Export;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Cmdlets;

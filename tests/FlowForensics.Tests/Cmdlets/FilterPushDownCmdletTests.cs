@@ -1,5 +1,5 @@
 using FlowForensics.Storage.Nfcapd;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using FlowForensics.Tests.Storage;
 using Xunit;
 

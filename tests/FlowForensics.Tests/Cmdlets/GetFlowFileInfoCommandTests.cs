@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using FlowForensics.Storage;
 using FlowForensics.Storage.Nfcapd;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 using static FlowForensics.Tests.Cmdlets.CmdletKit;
 

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using FlowForensics.Flows;
 using FlowForensics.Storage;
 using FlowForensics.Storage.Nfcapd;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 using static FlowForensics.Tests.Cmdlets.CmdletKit;
 

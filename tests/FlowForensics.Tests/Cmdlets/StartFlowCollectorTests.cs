@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using FlowForensics.Flows;
 using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Tests.Export;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Cmdlets;

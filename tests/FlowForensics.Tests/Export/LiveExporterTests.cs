@@ -9,7 +9,7 @@ using FlowForensics.Flows;
 using FlowForensics.Storage.Nfcapd;
 using FlowForensics.Tests.Cmdlets;
 using FlowForensics.Tests.Differential;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Export;

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Query;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Module;

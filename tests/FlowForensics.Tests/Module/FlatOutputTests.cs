@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Reflection;
 using System.Xml.Linq;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Module;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Module;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Management.Automation;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Module;

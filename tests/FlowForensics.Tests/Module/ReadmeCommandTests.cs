@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 
 namespace FlowForensics.Tests.Module;

@@ -3,7 +3,7 @@ using DocumentFormat.OpenXml.Spreadsheet;
 using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
 using FlowForensics.Storage;
-using FlowForensics.Tests.PesterHost;
+using FlowForensics.Tests.Hosting;
 using Xunit;
 using C = DocumentFormat.OpenXml.Drawing.Charts;
 

@@ -1,4 +1,4 @@
-namespace FlowForensics.Tests.PesterHost;
+namespace FlowForensics.Tests.Hosting;
 
 /// <summary>Where the repository, the built module and the spec folder are, found from the test's bin folder.</summary>
 internal static class RepoPaths

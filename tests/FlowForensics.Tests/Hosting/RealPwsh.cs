@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace FlowForensics.Tests.PesterHost;
+namespace FlowForensics.Tests.Hosting;
 
 /// <summary>
 /// Real pwsh, the PowerShell tool pinned in .config/dotnet-tools.json (<c>dotnet tool restore</c> installs it), run

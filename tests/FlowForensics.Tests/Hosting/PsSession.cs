@@ -2,7 +2,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 
-namespace FlowForensics.Tests.PesterHost;
+namespace FlowForensics.Tests.Hosting;
 
 /// <summary>
 /// A fresh PowerShell runspace (CreateDefault2, the hosted engine's commands only) with a capture host

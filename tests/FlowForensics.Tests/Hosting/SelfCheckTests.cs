@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace FlowForensics.Tests.PesterHost;
+namespace FlowForensics.Tests.Hosting;
 
 /// <summary>
 /// A failing spec must fail the test run: Pester/SelfCheck.Failing.Tests.ps1, whose every test fails on purpose, is

@@ -5,7 +5,7 @@ using System.Management.Automation.Host;
 using System.Security;
 using System.Text;
 
-namespace FlowForensics.Tests.PesterHost;
+namespace FlowForensics.Tests.Hosting;
 
 /// <summary>
 /// A PowerShell host that records everything written to it as plain text, so tests can assert on what
