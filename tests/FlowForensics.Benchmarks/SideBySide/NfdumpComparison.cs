@@ -68,7 +68,6 @@ public static class NfdumpComparison
         long captureBytes = new FileInfo(capture).Length;
 
         string self = typeof(NfdumpComparison).Assembly.Location;
-        string host = LocateHost();
         string nfDir = Path.Combine(work, "nfpcapd-out");
 
         var jobs = new (string Label, Func<ProcessRun> Run)[]
@@ -80,8 +79,8 @@ public static class NfdumpComparison
                 return ProcessRun.Measure("nfpcapd", "nfpcapd", ["-r", capture, "-w", nfDir]);
             }),
             ("FlowForensics engine (FlowMeter)", () => ProcessRun.Measure("engine", "dotnet", [self, "sidebyside", "meter", capture])),
-            ("Convert-PcapToFlow cmdlet (hosted, | Out-Null)", () => ProcessRun.Measure("cmdlet", "dotnet",
-                [host, "-Command", $"Convert-PcapToFlow -LiteralPath '{capture}' | Out-Null"])),
+            ("Convert-PcapToFlow cmdlet (fresh pwsh, | Out-Null)", () => ProcessRun.Measure("cmdlet", "dotnet",
+                PwshWithModule($"Convert-PcapToFlow -LiteralPath '{capture}' | Out-Null"))),
         };
 
         Console.WriteLine($"capture: {capture} ({captureBytes / 1e6:F1} MB), {rounds} rounds after a warm-up, medians");
@@ -123,15 +122,16 @@ public static class NfdumpComparison
         return file;
     }
 
-    internal static string LocateHost()
+    /// <summary>
+    /// The arguments for <c>dotnet</c> that run <paramref name="script"/> in the real pwsh pinned in
+    /// .config/dotnet-tools.json, with the built module (out/FlowForensics) imported first.
+    /// </summary>
+    internal static string[] PwshWithModule(string script)
     {
         string root = RepoRoot();
-        foreach (string config in new[] { "Release", "Debug" })
-        {
-            string dll = Path.Combine(root, "src", "FlowForensics.Host", "bin", config, "net10.0", "FlowForensics.Host.dll");
-            if (File.Exists(dll)) return dll;
-        }
-        throw new FileNotFoundException("Build the console host first: dotnet build FlowForensics.sln -c Release");
+        string module = Path.Combine(root, "out", "FlowForensics", "FlowForensics.psd1");
+        if (!File.Exists(module)) throw new FileNotFoundException("Build the module first: dotnet build FlowForensics.sln -c Release", module);
+        return [StartupComparison.LocatePwsh(root), "-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{module}'; {script}"];
     }
 
     internal static string RepoRoot()

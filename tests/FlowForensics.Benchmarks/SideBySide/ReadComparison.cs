@@ -9,7 +9,7 @@ namespace FlowForensics.Benchmarks.SideBySide;
 /// Read-and-count side by side with nfdump (issue 3): <c>nfdump -R DIR -q -o csv | wc -l</c> against the engine
 /// (<see cref="FlowFileSet"/> over <see cref="NfcapdFileReader"/>, counting records) in its own process, over one
 /// deterministic file set written by our <see cref="RotatingNfcapdWriter"/>, uncompressed and LZ4; and the
-/// <c>Get-FlowRecord</c> cmdlet through the PowerShell pipeline in the console host, counting with ForEach-Object.
+/// <c>Get-FlowRecord</c> cmdlet through the PowerShell pipeline in a fresh real pwsh, counting with ForEach-Object.
 /// <code>
 /// dotnet run -c Release --project tests/FlowForensics.Benchmarks -- sidebyside read [--flows 1000000] [--rounds 3]
 /// </code>
@@ -25,7 +25,6 @@ internal static class ReadComparison
         long flows = long.Parse(options.GetValueOrDefault("flows", "1000000"), CultureInfo.InvariantCulture);
         int rounds = int.Parse(options.GetValueOrDefault("rounds", "3"), CultureInfo.InvariantCulture);
         string self = typeof(ReadComparison).Assembly.Location;
-        string host = NfdumpComparison.LocateHost();
         var sets = new (string Name, string Dir)[]
         {
             ("uncompressed", EnsureFileSet(flows, NfcapdCompression.None)),
@@ -41,8 +40,8 @@ internal static class ReadComparison
             jobs.Add((name, "FlowForensics engine (FlowFileSet, count)", $"dotnet FlowForensics.Benchmarks.dll sidebyside read-engine {dir}",
                 () => ProcessRun.Measure("engine", "dotnet", [self, "sidebyside", "read-engine", dir])));
             string script = $"$n = 0; Get-FlowRecord -LiteralPath '{dir}' | ForEach-Object {{ $n++ }}; $n";
-            jobs.Add((name, "Get-FlowRecord cmdlet (hosted, | ForEach-Object count)", $"dotnet FlowForensics.Host.dll -Command \"{script}\"",
-                () => ProcessRun.Measure("cmdlet", "dotnet", [host, "-Command", script])));
+            jobs.Add((name, "Get-FlowRecord cmdlet (fresh pwsh, | ForEach-Object count)", $"dotnet pwsh -NoProfile -Command \"Import-Module ./out/FlowForensics; {script}\"",
+                () => ProcessRun.Measure("cmdlet", "dotnet", NfdumpComparison.PwshWithModule(script))));
         }
 
         Console.WriteLine($"file sets: {flows:N0} flows each, {rounds} rounds after a warm-up, interleaved, medians");

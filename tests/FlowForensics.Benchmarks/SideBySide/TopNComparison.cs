@@ -46,7 +46,6 @@ internal static class TopNComparison
 
         string self = typeof(TopNComparison).Assembly.Location;
         int sessionRuns = Math.Max(rounds + 1, 6);
-        string? host = LocateHost();
         var jobs = new List<Job>();
         var sessions = new List<Job>();
         foreach (var (nfdumpArgs, properties, kind) in Statistics)
@@ -55,19 +54,18 @@ internal static class TopNComparison
                 () => ProcessRun.Measure("nfdump", "nfdump", ["-R", dir, .. nfdumpArgs, "-N", "-q"])));
             jobs.Add(new Job($"engine (TopNAggregator.AddFiles) {properties}", kind,
                 () => ProcessRun.Measure("engine", "dotnet", [self, "sidebyside", "topn-engine", dir, properties])));
-            if (host is not null)
             {
-                jobs.Add(new Job($"Measure-FlowTopN -Path -Property {properties} (hosted)", kind,
-                    () => ProcessRun.Measure("cmdlet", "dotnet", [host, "-Command",
-                        $"Measure-FlowTopN -LiteralPath '{dir}' -Property {properties} -OrderBy Bytes -Top 10 | ForEach-Object {{ '{{0}} {{1}}' -f $_.Key, $_.Bytes }}"])));
+                jobs.Add(new Job($"Measure-FlowTopN -Path -Property {properties} (fresh pwsh)", kind,
+                    () => ProcessRun.Measure("cmdlet", "dotnet", NfdumpComparison.PwshWithModule(
+                        $"Measure-FlowTopN -LiteralPath '{dir}' -Property {properties} -OrderBy Bytes -Top 10 | ForEach-Object {{ '{{0}} {{1}}' -f $_.Key, $_.Bytes }}"))));
                 // The analyst's case: the query typed into a console that is already open. One session runs it
                 // sessionRuns times and times each run itself; the first run includes compiling the engine's code, and
                 // tiered compilation needs a run or two more to finish, so the later runs are at least five.
                 sessions.Add(new Job($"Measure-FlowTopN -Path -Property {properties}", kind,
-                    () => ProcessRun.Measure("session", "dotnet", [host, "-Command",
+                    () => ProcessRun.Measure("session", "dotnet", NfdumpComparison.PwshWithModule(
                         $"foreach ($i in 1..{sessionRuns}) {{ $clock = [System.Diagnostics.Stopwatch]::StartNew(); " +
                         $"$rows = @(Measure-FlowTopN -LiteralPath '{dir}' -Property {properties} -OrderBy Bytes -Top 10); " +
-                        "$clock.Stop(); '{0} {1} {2}' -f $clock.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), $rows[0].Bytes, $rows[0].Key }"])));
+                        "$clock.Stop(); '{0} {1} {2}' -f $clock.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), $rows[0].Bytes, $rows[0].Key }"))));
             }
         }
 
@@ -95,7 +93,7 @@ internal static class TopNComparison
         {
             // After the whole-process rounds, so these runs do not disturb them; nfdump's figure is its median above.
             Console.WriteLine();
-            Console.WriteLine($"Measure-FlowTopN in a running session (console host, module loaded; {sessionRuns} runs in one session, timed inside it):");
+            Console.WriteLine($"Measure-FlowTopN in a running session (real pwsh, module imported; {sessionRuns} runs in one session, timed inside it):");
             Console.WriteLine();
             Console.WriteLine("| statistic | job | first run s | later runs s (median) | flows/s (later) | vs nfdump (first) | vs nfdump (later) |");
             Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
@@ -247,21 +245,6 @@ internal static class TopNComparison
             writer.Complete();
         }
         return dir;
-    }
-
-    private static string? LocateHost()
-    {
-        string root = NfdumpComparison.RepoRoot();
-        foreach (string config in new[] { "Release", "Debug" })
-        {
-            foreach (string name in new[] { "FlowForensics.Host.dll", "flowforensics.dll" })
-            {
-                string dll = Path.Combine(root, "src", "FlowForensics.Host", "bin", config, "net10.0", name);
-                if (File.Exists(dll)) return dll;
-            }
-        }
-        Console.WriteLine("console host not built: the cmdlet jobs are left out (dotnet build src/FlowForensics.Host -c Release)");
-        return null;
     }
 
     public static Dictionary<string, string> ParseOptions(string[] args)
