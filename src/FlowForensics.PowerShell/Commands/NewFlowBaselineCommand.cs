@@ -2,6 +2,7 @@ using System.Management.Automation;
 using FlowForensics.Analysis.Baselines;
 using FlowForensics.Flows;
 using FlowForensics.PowerShell.Infrastructure;
+using FlowForensics.Storage;
 
 namespace FlowForensics.PowerShell.Commands;
 
@@ -94,8 +95,14 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
             }
             try
             {
-                FlowBaselineFile.Save(baseline, _outputPath);
+                // Force decides again at the rename: a file that appeared while the baseline was learned is kept.
+                FlowBaselineFile.Save(baseline, _outputPath, overwrite: Force.IsPresent);
                 saved = _outputPath;
+            }
+            catch (OutputFileExistsException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(new IOException($"'{_outputPath}' exists; use -Force to overwrite it.", e),
+                    ErrorIds.OutputExists, ErrorCategory.ResourceExists, _outputPath));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

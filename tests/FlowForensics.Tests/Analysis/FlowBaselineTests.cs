@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FlowForensics.Analysis.Baselines;
 using FlowForensics.Analysis.Hunting;
 using FlowForensics.Flows;
+using FlowForensics.Storage;
 using FlowForensics.Synthesis;
 using Xunit;
 using Xunit.Abstractions;
@@ -140,6 +141,31 @@ public sealed class FlowBaselineTests(ITestOutputHelper output)
         Assert.Equal(7, s.Samples);
         Assert.Equal(2.5, VolumeStatistics.Of([1, 2, 3, 4]).Median);
         Assert.Equal(VolumeStatistics.Empty, VolumeStatistics.Of([]));
+    }
+
+    [Fact]
+    public void SavingWithoutOverwriteKeepsAFileThatAppearedMeanwhile()
+    {
+        // New-FlowBaseline checked -Force and then saved with overwrite always on, so a file that appeared while the
+        // baseline was learned was replaced. Without overwrite the save must refuse at the rename and keep it.
+        var baseline = Learn(new BaselineScenario(new BaselineScenarioOptions { Workstations = 4 }));
+        string dir = Directory.CreateTempSubdirectory("ff-baseline-race-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "baseline.json");
+            File.WriteAllText(path, "someone else's file");
+            var e = Assert.Throws<OutputFileExistsException>(() => FlowBaselineFile.Save(baseline, path, overwrite: false));
+            Assert.Equal(path, e.Path);
+            Assert.Equal("someone else's file", File.ReadAllText(path));
+            Assert.Equal([path], Directory.GetFiles(dir));   // no temporary file left behind
+
+            FlowBaselineFile.Save(baseline, path, overwrite: true);
+            Assert.Equal(baseline.Hosts.Count, FlowBaselineFile.Load(path).Hosts.Count);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FlowForensics.Files;
 using FlowForensics.Flows;
+using FlowForensics.Storage;
 
 namespace FlowForensics.Analysis.Baselines;
 
@@ -17,12 +18,17 @@ public static class FlowBaselineFile
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
-    /// <summary>Writes <paramref name="baseline"/> to <paramref name="path"/>, replacing an existing file.</summary>
-    public static void Save(FlowBaseline baseline, string path)
+    /// <summary>
+    /// Writes <paramref name="baseline"/> to <paramref name="path"/>. Without <paramref name="overwrite"/> an existing
+    /// file, even one that appears while the baseline is written, is left as it is and
+    /// <see cref="OutputFileExistsException"/> is thrown.
+    /// </summary>
+    public static void Save(FlowBaseline baseline, string path, bool overwrite = true)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        AtomicFile.Write(path, overwrite: true, stream => JsonSerializer.Serialize(stream, baseline, Options));
+        AtomicFile.Write(path, overwrite, stream => JsonSerializer.Serialize(stream, baseline, Options),
+            existsError: static full => new OutputFileExistsException(full));
     }
 
     /// <summary>Reads a baseline; throws <see cref="FlowBaselineFormatException"/> naming the file when it is not one this build reads.</summary>
