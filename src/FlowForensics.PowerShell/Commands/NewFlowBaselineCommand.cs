@@ -68,11 +68,9 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
         if (OutputPath is not null)
         {
             _outputPath = GetUnresolvedProviderPathFromPSPath(OutputPath);
+            // Fail before the learning, not after it; the save refuses again at the rename.
             if (File.Exists(_outputPath) && !Force.IsPresent && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
-            {
-                ThrowTerminatingError(new ErrorRecord(new IOException($"'{_outputPath}' exists; use -Force to overwrite it."),
-                    ErrorIds.OutputExists, ErrorCategory.ResourceExists, _outputPath));
-            }
+                ThrowTerminatingError(OutputExists(_outputPath, inner: null));
         }
     }
 
@@ -88,21 +86,15 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
         string saved = string.Empty;
         if (_outputPath is not null && ShouldProcess(_outputPath, "Save flow baseline"))
         {
-            if (File.Exists(_outputPath) && !Force.IsPresent)
-            {
-                ThrowTerminatingError(new ErrorRecord(new IOException($"'{_outputPath}' exists; use -Force to overwrite it."),
-                    ErrorIds.OutputExists, ErrorCategory.ResourceExists, _outputPath));
-            }
             try
             {
-                // Force decides again at the rename: a file that appeared while the baseline was learned is kept.
+                // Without -Force an existing file, one that appeared while the baseline was learned included, is kept.
                 FlowBaselineFile.Save(baseline, _outputPath, overwrite: Force.IsPresent);
                 saved = _outputPath;
             }
             catch (OutputFileExistsException e)
             {
-                ThrowTerminatingError(new ErrorRecord(new IOException($"'{_outputPath}' exists; use -Force to overwrite it.", e),
-                    ErrorIds.OutputExists, ErrorCategory.ResourceExists, _outputPath));
+                ThrowTerminatingError(OutputExists(_outputPath, e));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -114,4 +106,7 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
         }
         WriteObject(new FlowBaselineSummary(baseline, saved));
     }
+
+    private static ErrorRecord OutputExists(string path, Exception? inner) =>
+        new(new IOException($"'{path}' exists; use -Force to overwrite it.", inner), ErrorIds.OutputExists, ErrorCategory.ResourceExists, path);
 }
