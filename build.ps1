@@ -105,9 +105,8 @@ Import-Module '$($pester.Replace("'", "''"))'
 `$c.TestResult.Enabled = `$true
 `$c.TestResult.OutputPath = '$((Join-Path $ResultsDir "$Name.xml").Replace("'", "''"))'
 `$r = Invoke-Pester -Configuration `$c
-[ordered]@{ Total = `$r.TotalCount; Passed = `$r.PassedCount; Failed = `$r.FailedCount; Skipped = `$r.SkippedCount
-    NotRun = `$r.NotRunCount; FailedBlocks = `$r.FailedBlocksCount; FailedContainers = `$r.FailedContainersCount } |
-    ConvertTo-Json | Set-Content -LiteralPath '$($resultFile.Replace("'", "''"))'
+[ordered]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount
+    Result = `$r.Result } | ConvertTo-Json | Set-Content -LiteralPath '$($resultFile.Replace("'", "''"))'
 "@
     $env:FLOWFORENSICS_MODULE = Join-Path $ModuleDir 'FlowForensics.psd1'
     $pwsh = Get-PwshCommand
@@ -115,12 +114,12 @@ Import-Module '$($pester.Replace("'", "''"))'
     & $pwsh[0] @pwshArgs | Out-Host
     if (-not (Test-Path -LiteralPath $resultFile)) {
         Write-Warning "${Name}: the Pester run ended (exit code $LASTEXITCODE) without reporting its results."
-        return [pscustomobject]@{ Total = 1; Passed = 0; Failed = 1; Skipped = 0; NotRun = 0; FailedBlocks = 0; FailedContainers = 1 }
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Result = 'Failed' }
     }
+    # Failed counts the failed tests and each spec file that did not even load (a syntax error, a failing file-level
+    # BeforeAll). A run Pester calls failed with none of those (a failing AfterAll) still counts one failure.
     $r = Get-Content -Raw -LiteralPath $resultFile | ConvertFrom-Json
-    # A spec file that does not even load (a syntax error, a failing file-level BeforeAll) has no failed test of
-    # its own: count each such container or block as a failure, so it cannot pass unseen.
-    $r.Failed += $r.FailedContainers
+    if ($r.Result -eq 'Failed' -and $r.Failed -eq 0) { $r.Failed = 1 }
     $r
 }
 
