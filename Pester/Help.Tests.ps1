@@ -16,11 +16,11 @@ BeforeDiscovery {
 BeforeAll {
     $modulePath = if ($env:FLOWFORENSICS_MODULE) { $env:FLOWFORENSICS_MODULE } else { "$PSScriptRoot/../out/FlowForensics/FlowForensics.psd1" }
     Import-Module $modulePath -Force
-    $docs = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', 'docs', 'cmdlets'))
+    $docs = (Resolve-Path (Join-Path $PSScriptRoot '..' 'docs' 'cmdlets')).ProviderPath
 
     # The list items of a help page's DESCRIPTION, as authored ("- " lines).
     function Get-ListItem([string] $Page) {
-        $text = [IO.File]::ReadAllText($Page) -replace '\r\n', "`n"
+        $text = (Get-Content -Raw -LiteralPath $Page) -replace '\r\n', "`n"
         $description = ($text -split '\n## DESCRIPTION\n', 2)[1] -split '\n## ', 2 | Select-Object -First 1
         @($description -split '\n' | Where-Object { $_.StartsWith('- ') })
     }
@@ -48,23 +48,23 @@ Describe 'Get-Help' {
     }
 
     It 'opens the cmdlet page in the repository docs with -Online' -Skip:(-not $IsLinux) {
-        $bin = [IO.Directory]::CreateTempSubdirectory('ff-online-').FullName
-        $opened = [IO.Path]::Combine($bin, 'opened')
+        $bin = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'online-bin')).FullName
+        $opened = Join-Path $bin 'opened'
         try {
             # .NET opens a URL on Linux with xdg-open: a stand-in on PATH records what it was given
-            [IO.File]::WriteAllText([IO.Path]::Combine($bin, 'xdg-open'), "#!/bin/sh`necho `"`$1`" > '$opened'`n")
-            & chmod +x ([IO.Path]::Combine($bin, 'xdg-open'))
+            Set-Content -LiteralPath (Join-Path $bin 'xdg-open') -Value "#!/bin/sh`necho `"`$1`" > '$opened'"
+            & chmod +x (Join-Path $bin 'xdg-open')
             $savedPath = $env:PATH
             $env:PATH = $bin + [IO.Path]::PathSeparator + $env:PATH
             try { Get-Help Measure-FlowTopN -Online } finally { $env:PATH = $savedPath }
             $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            while (-not [IO.File]::Exists($opened) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-            $uri = [IO.File]::ReadAllText($opened).Trim()
+            while (-not (Test-Path -LiteralPath $opened) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $uri = (Get-Content -Raw -LiteralPath $opened).Trim()
             $uri | Should -Be ((Get-Command Measure-FlowTopN).HelpUri)
             $uri | Should -BeLike '*/docs/cmdlets/Measure-FlowTopN.md'
-            [IO.File]::Exists([IO.Path]::Combine($docs, [IO.Path]::GetFileName($uri))) | Should -BeTrue
+            Join-Path $docs (Split-Path -Leaf $uri) | Should -Exist
         }
-        finally { [IO.Directory]::Delete($bin, $true) }
+        finally { Remove-Item -LiteralPath $bin -Recurse -Force }
     }
 
     It 'links every cmdlet to its own page under the manifest''s ProjectUri' {
@@ -75,7 +75,7 @@ Describe 'Get-Help' {
         foreach ($c in $commands) {
             $c.HelpUri | Should -Be "$projectUri/blob/main/docs/cmdlets/$($c.Name).md"
             @((Get-Help $c.Name -Full).relatedLinks.navigationLink)[0].uri | Should -Be $c.HelpUri
-            [IO.File]::Exists([IO.Path]::Combine($docs, "$($c.Name).md")) | Should -BeTrue
+            Join-Path $docs "$($c.Name).md" | Should -Exist
         }
     }
 }

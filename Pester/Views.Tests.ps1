@@ -93,7 +93,7 @@ Describe 'A filter syntax error in the default ConciseView' {
     BeforeAll {
         $savedView = $global:ErrorView
         $global:ErrorView = 'ConciseView'
-        $file = [IO.Path]::Combine($PSScriptRoot, '..', '..', 'shared', 'formats', 'samples', 'nfpcapd-ipv4v6-none.nfcapd')
+        $file = Join-Path $PSScriptRoot '..' '..' 'shared' 'formats' 'samples' 'nfpcapd-ipv4v6-none.nfcapd'
     }
     AfterAll { $global:ErrorView = $savedView }
 
