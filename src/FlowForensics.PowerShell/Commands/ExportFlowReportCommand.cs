@@ -19,7 +19,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "FlowReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.CmdletPages + "Export-FlowReport.md")]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportFlowReportCommand : FlowCmdlet
+public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
 {
     private readonly List<string> _flowPaths = [];
     private FlowReport? _report;
@@ -46,21 +46,6 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
     /// <summary>Read folders given to -FlowPath with their subfolders.</summary>
     [Parameter]
     public SwitchParameter Recurse { get; set; }
-
-    /// <summary>Report only the flows this nfdump filter matches (findings and other objects are not filtered).</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(Completers.FlowFilterCompleter))]
-    public string? Filter { get; set; }
-
-    /// <summary>Report only flows that start at or after this time (UTC unless the value says otherwise).</summary>
-    [Parameter]
-    [FlowTimeTransformation]
-    public DateTime? Start { get; set; }
-
-    /// <summary>Report only flows that start at or before this time (UTC unless the value says otherwise).</summary>
-    [Parameter]
-    [FlowTimeTransformation]
-    public DateTime? End { get; set; }
 
     /// <summary>Rows of each top sheet (top talkers, ports, conversations).</summary>
     [Parameter]
@@ -104,7 +89,7 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
             _declined = true;
             return;
         }
-        _selection = FlowFilterArgument.CreateSelection(this, Filter, Start, End);
+        _selection = CreateSelection();
         _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title });
         foreach (var (name, value) in MyInvocation.BoundParameters)
         {
@@ -177,24 +162,19 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
         if (PassThru) WriteObject(new FileInfo(_target));
     }
 
-    /// <summary>Hashes each nfcapd file (the summary's evidence list), then streams its flows into the report.</summary>
-    private void ReadFlowFiles(FlowReport report)
+    /// <summary>Hashes each chosen nfcapd file (the summary's evidence list), then streams its flows into the report.</summary>
+    private void ReadFlowFiles(FlowReport report) =>
+        RunQuery(_flowPaths, Recurse.IsPresent, _selection, "Export-FlowReport", delivered: null,
+            query => query.ForEach(report.AddFlow, CancelToken), query => HashEvidence(query, report));
+
+    /// <summary>
+    /// SHA-256 of each file, listed as evidence; a file that cannot be hashed is reported and left out of the flows read.
+    /// </summary>
+    private FlowQuery HashEvidence(FlowQuery query, FlowReport report)
     {
-        FlowFileSet set;
-        try
-        {
-            set = new FlowFileSet(_flowPaths, Recurse.IsPresent, _selection.FileWindow, _selection.Filter);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, string.Join(", ", _flowPaths)));
-            return;
-        }
-        var explicitFiles = new HashSet<string>(_flowPaths.Where(File.Exists).Select(System.IO.Path.GetFullPath), StringComparer.Ordinal);
-        FlowFileErrors.ReportSkipped(this, set, explicitFiles);
         var progress = new ThrottledProgress(this, 1, "Export-FlowReport");
-        var readable = new List<string>(set.Files.Count);
-        foreach (string file in set.Files)
+        var readable = new List<string>(query.Files.Count);
+        foreach (string file in query.Files)
         {
             ThrowIfStopping();
             try
@@ -206,7 +186,7 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
             }
             catch (FlowDataException ex)
             {
-                WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, flowsWritten: false));
+                WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, delivered: null));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
@@ -217,18 +197,8 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
                 WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
             }
         }
-        long total = set.TotalBytes;
-        try
-        {
-            long accepted = FlowFileStream.ForEach(readable, _selection, report.AddFlow, e => WriteError(FlowFileErrors.Corrupt(e, flowsWritten: false)),
-                done => progress.Report($"{done:N0} of {total:N0} bytes of flows read", done, total), CancelToken);
-            WriteVerbose($"Read {readable.Count:N0} nfcapd files ({total:N0} bytes): {accepted:N0} flows selected.");
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
         progress.Complete();
+        return new FlowQuery(readable, query.Selection, query.Observer);
     }
 
     /// <summary>A PSCustomObject's sheet: its first type name (from PSTypeName), without the namespace; "Object" when it has none.</summary>

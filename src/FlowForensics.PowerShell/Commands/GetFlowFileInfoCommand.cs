@@ -65,7 +65,7 @@ public sealed class GetFlowFileInfoCommand : FlowCmdlet
                 }
                 catch (FlowDataException ex)
                 {
-                    WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, flowsWritten: false));
+                    WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, delivered: null));
                     continue;
                 }
                 catch (OperationCanceledException)

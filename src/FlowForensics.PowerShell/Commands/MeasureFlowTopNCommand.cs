@@ -3,7 +3,7 @@ using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
 using FlowForensics.PowerShell.Completers;
 using FlowForensics.PowerShell.Infrastructure;
-using FlowForensics.Wire;
+using FlowForensics.Storage;
 
 namespace FlowForensics.PowerShell.Commands;
 
@@ -116,7 +116,6 @@ public sealed class MeasureFlowTopNCommand : FlowAnalysisCmdlet
         return longest;
     }
 
-    /// <summary>The engine reads the files on several threads (see TopNAggregator.AddFiles); errors and progress come back on this thread.</summary>
-    protected override long ReadFiles(IReadOnlyList<string> files, Action<FlowDataException> onFileError, Action<long> onProgress) =>
-        _aggregator!.AddFiles(files, Selection, TopNAggregator.DefaultParallelism, onFileError, onProgress, CancelToken);
+    /// <summary>The engine reads the query on several threads (see TopNAggregator.AddQuery); errors and progress come back on this thread.</summary>
+    protected override long ReadFiles(FlowQuery query) => _aggregator!.AddQuery(query, TopNAggregator.DefaultParallelism, CancelToken);
 }

@@ -12,12 +12,15 @@ namespace FlowForensics.PowerShell.Infrastructure;
 /// </summary>
 internal static class FlowFileErrors
 {
-    /// <summary>FlowFileCorrupt for a damaged file; <paramref name="flowsWritten"/> says the flows before the damage were delivered.</summary>
-    public static ErrorRecord Corrupt(FlowDataException ex, bool flowsWritten = true) =>
+    /// <summary>
+    /// FlowFileCorrupt for a damaged file; <paramref name="delivered"/> says what became of the flows before the damage
+    /// ("written", "analysed"), null says nothing.
+    /// </summary>
+    public static ErrorRecord Corrupt(FlowDataException ex, string? delivered = "written") =>
         new(ex, ErrorIds.FlowFileCorrupt, ErrorCategory.InvalidData, ex.DataSource)
         {
             ErrorDetails = new ErrorDetails($"{ex.DataSource}: {ex.Reason} at byte {ex.Offset}" +
-                                            (flowsWritten ? "; the flows before the damage were written." : ".")),
+                                            (delivered is null ? "." : $"; the flows before the damage were {delivered}.")),
         };
 
     /// <summary>

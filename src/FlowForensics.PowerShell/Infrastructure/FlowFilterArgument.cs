@@ -56,24 +56,6 @@ internal static class FlowFilterArgument
         }
     }
 
-    /// <summary>
-    /// -Filter, -Start and -End as one <see cref="FlowSelection"/>: the filter compiled once, the window on the flow's
-    /// start; a syntax error or an end before the start is a terminating error (FilterSyntax, TimeWindowInvalid).
-    /// </summary>
-    public static FlowSelection CreateSelection(PSCmdlet cmdlet, string? filterText, DateTime? start, DateTime? end)
-    {
-        CompiledFilter? filter = Compile(cmdlet, filterText);
-        try
-        {
-            return new FlowSelection(filter, start, end);
-        }
-        catch (ArgumentException e)
-        {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(e, ErrorIds.TimeWindowInvalid, ErrorCategory.InvalidArgument, $"{start:o} .. {end:o}"));
-            return FlowSelection.All;
-        }
-    }
-
     /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the position in its ParseException.</summary>
     public static ErrorRecord ToErrorRecord(FilterSyntaxException e)
     {

@@ -116,30 +116,31 @@ public sealed class TopNAggregatorTests
     }
 
     [Fact]
-    public void SelectionKeepsFlowsStartingInsideTheInclusiveWindowThatTheFilterMatches()
+    public void SelectionKeepsFlowsLyingInsideTheInclusiveWindowThatTheFilterMatches()
     {
+        // nfdump's -t: the whole flow inside [1000, 2000] ms; 10.0.0.2 starts inside but ends a minute later, so it is out.
         FlowRecord[] flows =
         [
             Flow("10.0.0.1", "10.0.0.9", startMs: 999), Flow("10.0.0.2", "10.0.0.9", startMs: 1000, durationMs: 60_000),
             Flow("10.0.0.3", "10.0.0.9", startMs: 2000), Flow("10.0.0.4", "10.0.0.9", startMs: 2001),
-            Flow("10.0.0.5", "10.0.0.9", startMs: 1500, protocol: 17),
+            Flow("10.0.0.5", "10.0.0.9", startMs: 1500, protocol: 17), Flow("10.0.0.6", "10.0.0.9", startMs: 1000, durationMs: 1000),
         ];
         var selection = new FlowSelection(FlowFilter.Compile("proto tcp"), T0.AddMilliseconds(1000), T0.AddMilliseconds(2000));
         var aggregator = new TopNAggregator(new TopNOptions(TopNOptions.ParseProperties(["SrcAddr"])) { Top = 0 });
         Assert.Equal(2, aggregator.AddRange(flows, selection));
-        Assert.Equal(["10.0.0.2", "10.0.0.3"], aggregator.GetRows().Select(r => r.SrcAddr));
+        Assert.Equal(["10.0.0.3", "10.0.0.6"], aggregator.GetRows().Select(r => r.SrcAddr).Order());
         Assert.Equal(100.0, aggregator.GetRows().Sum(r => r.FlowsPercent), 9);
     }
 
     [Fact]
     public void SelectionTakesLocalTimesAsTheInstantAndUnspecifiedAsUtc()
     {
-        var local = new FlowSelection(startFrom: T0.ToLocalTime());
-        Assert.Equal(T0, local.StartFrom);
-        Assert.Equal(DateTimeKind.Utc, local.StartFrom!.Value.Kind);
-        var unspecified = new FlowSelection(startTo: DateTime.SpecifyKind(T0, DateTimeKind.Unspecified));
-        Assert.Equal(T0, unspecified.StartTo);
-        Assert.Throws<ArgumentException>(() => new FlowSelection(startFrom: T0, startTo: T0.AddTicks(-1)));
+        var local = new FlowSelection(start: T0.ToLocalTime());
+        Assert.Equal(T0, local.Start);
+        Assert.Equal(DateTimeKind.Utc, local.Start!.Value.Kind);
+        var unspecified = new FlowSelection(end: DateTime.SpecifyKind(T0, DateTimeKind.Unspecified));
+        Assert.Equal(T0, unspecified.End);
+        Assert.Throws<ArgumentException>(() => new FlowSelection(start: T0, end: T0.AddTicks(-1)));
         Assert.True(FlowSelection.All.IsAll);
     }
 

@@ -65,10 +65,10 @@ public sealed class CmdletHelpTests
             var doc = documented[name];
             Assert.False(string.IsNullOrWhiteSpace(doc.Description), $"-{name} has no description");
             Assert.Equal(TypeName(property.PropertyType), doc.Type);
-            var sets = property.GetCustomAttributes<ParameterAttribute>().Select(a => a.ParameterSetName)
+            var sets = property.GetCustomAttributes<ParameterAttribute>(inherit: false).Select(a => a.ParameterSetName)
                 .Select(s => s == ParameterAttribute.AllParameterSets ? "(All)" : s).Order(StringComparer.Ordinal);
             Assert.Equal(sets, doc.Sets.Order(StringComparer.Ordinal));
-            bool mandatory = property.GetCustomAttributes<ParameterAttribute>().Any(a => a.Mandatory);
+            bool mandatory = property.GetCustomAttributes<ParameterAttribute>(inherit: false).Any(a => a.Mandatory);
             Assert.True(mandatory == doc.Required, $"-{name}: Required is {doc.Required} in the help but {mandatory} in the code");
         }
     }

@@ -223,11 +223,19 @@ public sealed class TopNAggregator
     /// <paramref name="onProgress"/> (bytes read) run on the calling thread. Returns the records accepted.
     /// </summary>
     public long AddFiles(IReadOnlyList<string> files, FlowSelection selection, int parallelism,
-        Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default)
+        Action<FlowDataException>? onFileError = null, Action<long>? onProgress = null, CancellationToken cancel = default) =>
+        AddQuery(new FlowQuery(files, selection, FlowQueryCallbacks.Create(onFileError, onProgress)), parallelism, cancel);
+
+    /// <summary>
+    /// <see cref="AddFiles"/> over a <see cref="FlowQuery"/>: its files, its selection, its observer (told of damaged files
+    /// and bytes read on the calling thread). Returns the records accepted.
+    /// </summary>
+    public long AddQuery(FlowQuery query, int parallelism, CancellationToken cancel = default)
     {
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentNullException.ThrowIfNull(selection);
+        ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        var files = query.Files;
+        var selection = query.Selection;
         if (files.Count == 0) return 0;
         Flushed();   // records added before come first
         if (selection.IsAll) ExpectRecords(AnnouncedRecords(files));   // with a filter or window, how many pass is unknown
@@ -241,18 +249,17 @@ public sealed class TopNAggregator
         // thread takes partition 0, counts the totals and reports errors and progress.
         bool split = parallelism > 1 && _table.TrySplit(parallelism);   // the pending records went in above
         var adders = split ? Enumerable.Range(0, parallelism).Select(p => new Adder(this, p)).ToArray() : [new Adder(this, -1)];
-        Read(files, selection, adders, onFileError, onProgress, cancel);
+        Read(query, adders, cancel);
         if (split) _sizingPoint = -1;   // each partition sized itself
         return RecordCount - before;
     }
 
-    /// <summary>Reads the files into the adders, each on its own thread (the first on this one).</summary>
-    private static void Read(IReadOnlyList<string> files, FlowSelection selection, Adder[] adders,
-        Action<FlowDataException>? onFileError, Action<long>? onProgress, CancellationToken cancel)
+    /// <summary>Reads the query into the adders, each on its own thread (the first on this one).</summary>
+    private static void Read(FlowQuery query, Adder[] adders, CancellationToken cancel)
     {
-        if (selection.Filter is null)
+        if (query.Selection.IsWindowOnly)
         {
-            FlowFileStream.ForEachCore(files, selection, adders, onFileError, onProgress, cancel);
+            query.ForEachCore(adders, cancel);
             return;
         }
         var consumers = new Action<FlowRecord>[adders.Length];
@@ -262,7 +269,7 @@ public sealed class TopNAggregator
             var batcher = batchers[i] = new FlowCoreBatcher(adders[i]);
             consumers[i] = flow => batcher.Add(FlowCore.From(flow));
         }
-        FlowFileStream.ForEachTransient(files, selection, consumers, onFileError, onProgress, cancel);
+        query.ForEachReused(consumers, cancel);
         foreach (var batcher in batchers) batcher.Flush();   // the threads are done: each partition's last records
     }
 

@@ -98,14 +98,15 @@ internal sealed class NfcapdBlockDecoder
 
     /// <summary>
     /// Decodes one data block into <see cref="FlowCore"/>s (only the fields statistics read; 1.6 records go through a
-    /// <see cref="FlowRecord"/>), those that start inside [<paramref name="fromTicks"/>, <paramref name="toTicks"/>],
+    /// <see cref="FlowRecord"/>), those inside the window by nfdump's <c>-t</c> reading (<see cref="Query.FlowSelection.InWindow(long, long)"/>:
+    /// first packet at or after <paramref name="fromTicks"/>, last at or before <paramref name="toTicks"/>),
     /// straight into <paramref name="batcher"/>'s batch, which goes to its sink as it fills and at the block's end (the
     /// flows before a damaged record too). Same flows, same problems as the record decode.
     /// </summary>
     internal NfcapdProblem? DecodeCores(in NfcapdBlock block, FlowCoreBatcher batcher,
-        long fromTicks = long.MinValue, long toTicks = long.MaxValue)
+        long fromTicks = long.MinValue, long toTicks = long.MaxValue, FlowQueryCounts? counts = null)
     {
-        var cores = new CoreTarget(batcher, this, fromTicks, toTicks);
+        var cores = new CoreTarget(batcher, this, fromTicks, toTicks, counts);
         var problem = Decode(block, ref cores);
         batcher.Flush();
         return problem;
@@ -139,8 +140,9 @@ internal sealed class NfcapdBlockDecoder
         public readonly void Deliver() => onFlow(_flow!);
     }
 
-    /// <summary>Decodes each flow in place into the batcher's next slot and keeps it when it starts inside the window.</summary>
-    private readonly struct CoreTarget(FlowCoreBatcher batcher, NfcapdBlockDecoder decoder, long fromTicks, long toTicks) : IFlowTarget
+    /// <summary>Decodes each flow in place into the batcher's next slot and keeps it when it lies inside the window.</summary>
+    private readonly struct CoreTarget(FlowCoreBatcher batcher, NfcapdBlockDecoder decoder, long fromTicks, long toTicks, FlowQueryCounts? counts)
+        : IFlowTarget
     {
         public RecordOutcome DecodeV3(ReadOnlySpan<byte> record, NfcapdTables tables, out string? why) =>
             V3RecordReader.DecodeCore(record, ref batcher.Next, out why);
@@ -156,8 +158,16 @@ internal sealed class NfcapdBlockDecoder
 
         public void Deliver()
         {
-            long start = batcher.Next.StartTicks;
-            if (start >= fromTicks && start <= toTicks) batcher.Commit();
+            ref readonly var next = ref batcher.Next;
+            if (next.StartTicks >= fromTicks && next.EndTicks <= toTicks)
+            {
+                batcher.Commit();
+                counts?.Count(Query.FlowSelectionOutcome.Selected);
+            }
+            else
+            {
+                counts?.Count(Query.FlowSelectionOutcome.OutsideWindow);
+            }
         }
     }
 

@@ -110,10 +110,11 @@ internal sealed class NfcapdBlockPipeline : IDisposable
     /// file (which holds the file's exporter and sampler tables). When <paramref name="reports"/>, a damaged or
     /// unreadable file goes to <paramref name="onFileError"/> (null: thrown) after the flows before the damage, and
     /// <paramref name="onProgress"/> is told the bytes done (of all the files' lengths) after each block; otherwise errors
-    /// are passed over (another consumer reports them).
+    /// are passed over (another consumer reports them). <paramref name="onFileOpened"/> (reporting consumer only) is told
+    /// each file's path when its first block arrives.
     /// </summary>
     internal void Consume(Func<NfcapdBlockDecoder, NfcapdBlock, NfcapdProblem?> decode, bool reports,
-        Action<FlowDataException>? onFileError, Action<long>? onProgress)
+        Action<FlowDataException>? onFileError, Action<long>? onProgress, Action<string>? onFileOpened = null)
     {
         long sequence = 0, bytesDone = 0;
         int file = -1;
@@ -134,6 +135,7 @@ internal sealed class NfcapdBlockPipeline : IDisposable
                             file = item.File;
                             decoder = new NfcapdBlockDecoder();
                             damage = null;
+                            if (reports) onFileOpened?.Invoke(_files[file]);
                         }
                         if (damage is null && decode(decoder!, item.Block) is { } problem)
                             damage = problem.ToException(_files[file], item.BlockIndex);   // the rest of the file is passed over
