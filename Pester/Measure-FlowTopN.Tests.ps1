@@ -235,12 +235,12 @@ Describe 'Measure-FlowTopN' {
             ($rows | Measure-Object -Property Flows -Sum).Sum | Should -Be 14
         }
 
-        It 'counts only flows that start inside -Start .. -End (inclusive, UTC)' {
+        It 'counts only flows that lie inside -Start .. -End, like nfdump -t (inclusive, UTC)' {
             $rows = @(Measure-FlowTopN -Path $mixed -Property SrcAddr -Top 0 -Start '2024-01-01T12:00:00.300' -End '2024-01-01 12:00:00.500')
             $nf = @(Get-FlowRecord -Path $mixed)
             $from = [DateTime]::new(2024, 1, 1, 12, 0, 0, 300, [DateTimeKind]::Utc)
             $to = [DateTime]::new(2024, 1, 1, 12, 0, 0, 500, [DateTimeKind]::Utc)
-            $inside = @($nf | Where-Object { $_.Start -ge $from -and $_.Start -le $to })
+            $inside = @($nf | Where-Object { $_.Start -ge $from -and $_.End -le $to })
             $inside.Count | Should -BeGreaterThan 0
             $inside.Count | Should -BeLessThan $nf.Count
             $table = Get-Totals $inside { $_.SrcAddr.ToString() }
