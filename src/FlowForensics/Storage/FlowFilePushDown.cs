@@ -66,34 +66,6 @@ internal static class FlowFilePushDown
     }
 
     /// <summary>
-    /// Reads the flows of <paramref name="files"/> in the given order that lie in <paramref name="window"/> and match
-    /// <paramref name="filter"/>, opening each file only as far as its header and appendix when
-    /// <see cref="CanSkip"/> rules it out; <paramref name="onSkipped"/> hears each skipped file with the reason.
-    /// A corrupt file raises <see cref="FlowDataException"/> after its good flows, as <see cref="NfcapdFileReader.ReadFlows"/> does.
-    /// </summary>
-    public static IEnumerable<FlowRecord> ReadFlows(IEnumerable<string> files, TimeWindow window, CompiledFilter? filter,
-        Action<string, string>? onSkipped = null, CancellationToken cancel = default)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        foreach (string path in files)
-        {
-            cancel.ThrowIfCancellationRequested();
-            using var reader = NfcapdFileReader.Open(path);
-            if (CanSkip(reader.Info, window, filter, out string? reason))
-            {
-                onSkipped?.Invoke(path, reason!);
-                continue;
-            }
-            foreach (var flow in reader.ReadFlows(cancel))
-            {
-                if (!window.IsUnbounded && !window.Contains(flow)) continue;
-                if (filter is not null && !filter.Matches(flow)) continue;
-                yield return flow;
-            }
-        }
-    }
-
-    /// <summary>
     /// An over-approximation of the protocol classes a flow can have and still make <paramref name="node"/> (or its
     /// negation) true. Only <c>proto</c>, <c>flags</c> and <c>icmp-type/-code</c> narrow it; everything else may hold
     /// for any protocol.

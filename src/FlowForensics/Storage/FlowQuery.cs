@@ -5,8 +5,8 @@ using FlowForensics.Wire;
 namespace FlowForensics.Storage;
 
 /// <summary>
-/// What happened while a <see cref="FlowQuery"/> chose and read its files. Every method has an empty default, so an
-/// observer implements only what it reports. The calls come on the thread that called the query's read method.
+/// What happened while a <see cref="FlowQuery"/> chose and read its files. Every method has a default (nothing, or for
+/// <see cref="FileDamaged"/> the throw), so an observer implements only what it reports. The calls come on the thread that called the query's read method.
 /// </summary>
 public interface IFlowQueryObserver
 {
@@ -20,10 +20,12 @@ public interface IFlowQueryObserver
     {
     }
 
-    /// <summary>A file is damaged or unreadable at the exception's offset; its flows before the damage were delivered and the query goes on with the next file.</summary>
-    void FileDamaged(FlowDataException error)
-    {
-    }
+    /// <summary>
+    /// A file is damaged or unreadable at the exception's offset; its flows before the damage were delivered and, when this
+    /// returns, the query goes on with the next file. Not overridden, the damage is thrown, as without an observer: an
+    /// observer never drops it unseen.
+    /// </summary>
+    void FileDamaged(FlowDataException error) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
 
     /// <summary>Bytes read so far of <paramref name="total"/> (all the files' lengths), after each block.</summary>
     void BytesRead(long done, long total)

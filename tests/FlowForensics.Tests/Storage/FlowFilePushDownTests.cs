@@ -58,6 +58,19 @@ public sealed class FlowFilePushDownTests : IDisposable
         s.Write(new byte[NfcapdLayout.BlockHeaderSize]);
     }
 
+    /// <summary>The files through the engine's query with this window and filter; skipped files go to <paramref name="onSkipped"/>.</summary>
+    private static List<FlowRecord> Read(IEnumerable<string> files, TimeWindow window, CompiledFilter? filter, Action<string, string>? onSkipped = null)
+    {
+        var flows = new List<FlowRecord>();
+        FlowQuery.Open(files, recurse: false, new FlowSelection(filter, window), new Skips(onSkipped)).ForEach(flows.Add);
+        return flows;
+    }
+
+    private sealed class Skips(Action<string, string>? onSkipped) : IFlowQueryObserver
+    {
+        public void FileSkipped(string path, string reason, bool notFlowFile) => onSkipped?.Invoke(path, reason);
+    }
+
     [Fact]
     public void TimeWindowSkipsAFileOutsideItWithoutReadingAnyDataBlock()
     {
@@ -69,7 +82,7 @@ public sealed class FlowFilePushDownTests : IDisposable
         var window = new TimeWindow(T0.AddHours(2), T0.AddHours(2).AddMinutes(5));
         var skipped = new List<(string Path, string Reason)>();
 
-        var read = FlowFilePushDown.ReadFlows([a, b], window, null, (p, r) => skipped.Add((p, r))).ToList();
+        var read = Read([a, b], window, null, (p, r) => skipped.Add((p, r))).ToList();
 
         var expected = late.Where(window.Contains).ToList();
         Assert.NotEmpty(expected);
@@ -81,7 +94,7 @@ public sealed class FlowFilePushDownTests : IDisposable
 
         // control: the poisoned file is really unreadable past its header once the window admits it
         var admitting = new TimeWindow(T0, T0.AddMinutes(30));
-        Assert.Throws<FlowDataException>(() => FlowFilePushDown.ReadFlows([a], admitting, null).ToList());
+        Assert.Throws<FlowDataException>(() => Read([a], admitting, null).ToList());
     }
 
     [Fact]
@@ -100,7 +113,7 @@ public sealed class FlowFilePushDownTests : IDisposable
         var filter = FlowFilter.Compile("proto tcp and dst port 443 and flags S and not flags R");
         var skipped = new List<string>();
 
-        var read = FlowFilePushDown.ReadFlows([u, m], default, filter, (p, r) => skipped.Add(r)).ToList();
+        var read = Read([u, m], default, filter, (p, r) => skipped.Add(r)).ToList();
 
         int expected = mixed.Count(filter.Matches);
         Assert.True(expected > 0);
@@ -109,7 +122,7 @@ public sealed class FlowFilePushDownTests : IDisposable
         Assert.Contains("tcp", Assert.Single(skipped), StringComparison.Ordinal);
 
         // a filter that may match UDP must read the file (and so hits the poisoned block)
-        Assert.Throws<FlowDataException>(() => FlowFilePushDown.ReadFlows([u], default, FlowFilter.Compile("dst port 443"), null).ToList());
+        Assert.Throws<FlowDataException>(() => Read([u], default, FlowFilter.Compile("dst port 443"), null).ToList());
         // and ICMP is skipped for a UDP-only file too, but not for the mixed one
         Assert.True(FlowFilePushDown.CanSkip(NfcapdFileReader.Open(u).Info, default, FlowFilter.Compile("icmp-type 8"), out _));
         using var mr = NfcapdFileReader.Open(m);
