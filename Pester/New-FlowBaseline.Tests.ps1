@@ -8,7 +8,7 @@ BeforeAll {
     $fullId = 'FlowForensics.PowerShell.Commands.NewFlowBaselineCommand'
     $flows = @(Convert-PcapToFlow -Path $demo)
     $cut = [datetime]::new(2026, 1, 15, 9, 4, 0, [DateTimeKind]::Utc)
-    $learned = @($flows | Where-Object { $_.Start -le $cut })
+    $learned = @($flows | Where-Object { $_.End -le $cut })   # -End keeps the flows that end by it (nfdump -t)
     $private = [FlowForensics.Analysis.Hunting.AddressSet]::Private
 }
 
