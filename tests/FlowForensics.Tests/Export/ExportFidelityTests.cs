@@ -322,6 +322,60 @@ public sealed class ExportFidelityTests
         Assert.Equal("app", r.ApplicationName);
     }
 
+    // ---- real samples (logstash-codec-netflow's datagrams) ----------------------------------------------------
+
+    private static List<FlowRecord> Feed(ExportDecoder decoder, params string[] files)
+    {
+        var records = new List<FlowRecord>();
+        foreach (var f in files) decoder.Decode(File.ReadAllBytes(SharedData.Path("data/export/logstash-dat", f)), Exporter, Received, records);
+        return records;
+    }
+
+    [Fact]
+    public void CiscoAsr9000InterfaceTableNamesTheFlowsInterfaces()
+    {
+        // IOS-XR's option interface-table (template 256: input_snmp + if_desc, logstash: 104 = TenGigE0_6_0_2), then flows.
+        var records = Feed(new ExportDecoder(), "netflow9_test_cisco_asr9k_opttpl256.dat", "netflow9_test_cisco_asr9k_data256.dat",
+            "netflow9_test_cisco_asr9k_tpl260.dat", "netflow9_test_cisco_asr9k_data260.dat");
+        Assert.NotEmpty(records);
+        var named = records.Where(static r => r.InputInterface == 104 || r.OutputInterface == 104).ToList();
+        Assert.NotEmpty(named);
+        Assert.All(named, r => Assert.Contains("TenGigE0_6_0_2", new[] { r.InputInterfaceName, r.OutputInterfaceName }));
+    }
+
+    [Fact]
+    public void CiscoNbarOptionTableIsLearned()
+    {
+        // 15 option records of NBAR's application table; logstash's last one is 1..13 = argus ("ARGUS").
+        byte[] tpl = File.ReadAllBytes(SharedData.Path("data/export/logstash-dat", "netflow9_test_cisco_nbar_opttpl260.dat"));
+        var decoder = new ExportDecoder();
+        var records = new List<FlowRecord>();
+        decoder.Decode(tpl, Exporter, Received, records);
+        Assert.Equal(15, decoder.Counters.OptionsRecords);
+        // A flow naming application 1..13 afterwards gets its name.
+        var flow = V9(Set(0, V9Template(300, (8, 4), (95, 4))), Set(300, Cat(Ip(10, 0, 0, 1), [1, 0, 0, 13])));
+        // Same exporter and source id as the sample's header.
+        flow.AsSpan(16, 4).Clear();
+        tpl.AsSpan(16, 4).CopyTo(flow.AsSpan(16, 4));
+        decoder.Decode(flow, Exporter, Received, records);
+        var r = Assert.Single(records);
+        Assert.Equal(("1..13", "argus"), (r.ApplicationId, r.ApplicationName));
+    }
+
+    [Fact]
+    public void PaloAltoAndAsaSamplesKeepApplicationUserAndFirewallFields()
+    {
+        var pan = Assert.Single(Feed(new ExportDecoder(), "netflow9_test_paloalto_81_tpl256-263.dat", "netflow9_test_paloalto_81_data257_1flowset_in_large_zerofilled_packet.dat"));
+        Assert.Equal("kerberos", pan.ApplicationName);
+        Assert.Equal(2, pan.FirewallEvent);
+        Assert.Contains("paloAltoUserId=unknown", pan.ExtraFields);
+        var asa = Feed(new ExportDecoder(), "netflow9_test_cisco_asa_1_tpl.dat", "netflow9_test_cisco_asa_1_data.dat");
+        Assert.Equal(14, asa.Count);
+        Assert.All(asa, r => Assert.NotNull(r.EventTime));
+        Assert.All(asa, r => Assert.NotNull(r.NatSrcAddr));
+        Assert.Contains(asa, r => r.FirewallExtEvent == 2025);
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private static void AssertScaled(FlowRecord r, long packets, long bytes)

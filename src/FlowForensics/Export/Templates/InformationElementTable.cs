@@ -620,6 +620,44 @@ internal static class InformationElementTable
         new(41916, 4321, "viptelaVpnId", U, null, null),
     ];
 
+    /// <summary>Where an element means more than its <see cref="ElementInfo.Property"/> says (options data, precedence), for the docs.</summary>
+    public static readonly IReadOnlyDictionary<ushort, string> Notes = new Dictionary<ushort, string>
+    {
+        [10] = "in options data: the interface an interfaceName belongs to",
+        [14] = "in options data: the interface an interfaceName belongs to",
+        [21] = "v9: against the header's sysUptime; IPFIX: against systemInitTimeMilliseconds (else the export time, keeping the length)",
+        [22] = "as flowEndSysUpTime",
+        [34] = "in a record or in options data (exporter-wide, or per samplerId 48 / selectorId 302)",
+        [35] = "in a record or in options data, per sampler",
+        [48] = "picks the interval and algorithm announced by options data for this sampler; the id itself is also kept as extra `samplerId`",
+        [49] = "as samplingAlgorithm",
+        [50] = "as samplingInterval",
+        [82] = "options data (an interface table): names InputInterface/OutputInterface of later records; in a flow record: extra `interfaceName`",
+        [83] = "options data: the interface name when interfaceName is absent; in a flow record: extra",
+        [94] = "extra in a flow record; in an NBAR option table it is not kept (the name, 96, is)",
+        [95] = "printed as nfdump does (`engine..selector`); options data with applicationName 96 names it for later records",
+        [96] = "in a flow record, or from an NBAR option table (95 → 96)",
+        [160] = "the base of flowStart/EndSysUpTime; from a record or options data",
+        [161] = "End = Start + duration when no end time is sent; with only uptimes and no boot time, Start = End − duration",
+        [162] = "as flowDurationMilliseconds",
+        [192] = "MinTtl/MaxTtl when minimumTTL/maximumTTL are absent",
+        [231] = "when octetDeltaCount/octetTotalCount (1/85) are absent (Cisco ASA NSEL)",
+        [232] = "when postOctetDeltaCount/TotalCount (23/171) are absent",
+        [298] = "when packetDeltaCount/packetTotalCount (2/86) are absent",
+        [299] = "when postPacketDeltaCount/TotalCount (24/172) are absent",
+        [302] = "as samplerId",
+        [304] = "as samplingAlgorithm",
+        [305] = "interval = (packetInterval + packetSpace) / packetInterval; in a record or options data",
+        [306] = "as samplingPacketInterval",
+        [309] = "interval = samplingPopulation / samplingSize (RFC 5476, pmacct); in a record or options data",
+        [310] = "as samplingSize",
+        [315] = "the sampled frame is decoded; its addresses, ports, protocol, flags, ToS, VLAN, MACs and TTL fill what the record's own elements left empty",
+        [322] = "a record without flow times starts (and ends) at its event time",
+        [323] = "as observationTimeSeconds (NSEL NF_F_EVENT_TIME_MSEC)",
+        [324] = "as observationTimeSeconds (NTP timestamp)",
+        [325] = "as observationTimeSeconds (NTP timestamp)",
+    }.ToFrozenDictionary();
+
     private static readonly FrozenDictionary<ulong, ElementInfo> ByKey = BuildIndex();
 
     private static FrozenDictionary<ulong, ElementInfo> BuildIndex()
