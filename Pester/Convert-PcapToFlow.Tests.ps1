@@ -141,6 +141,22 @@ Describe 'Convert-PcapToFlow' {
         }
     }
 
+    Context 'nothing lost silently' {
+        It 'warns with counts per reason when packets give no flow (an unsupported link type)' {
+            $pktap = Join-Path $shared 'data' 'pcap' 'tcpdump' 'LINKTYPE_PKTAP.pcap'
+            $flows = @(Convert-PcapToFlow -Path $pktap -WarningVariable lost -WarningAction SilentlyContinue)
+            $flows | Should -HaveCount 0
+            $lost | Should -HaveCount 1
+            $lost[0].ToString() | Should -Match '^(\d+) of \1 packets were not metered: \1 on a link type the decoder does not read'
+        }
+
+        It 'does not warn when every packet is metered' {
+            $flows = @(Convert-PcapToFlow -Path $handshake -WarningVariable lost -WarningAction SilentlyContinue)
+            $flows | Should -HaveCount 2
+            $lost | Should -HaveCount 0
+        }
+    }
+
     Context 'filters, flow files and the demo' {
         BeforeAll {
             $demo = Join-Path (Get-Module FlowForensics).ModuleBase 'Samples' 'demo.pcap'

@@ -323,6 +323,12 @@ public sealed class ConvertPcapToFlowCommand : FlowProducerCmdlet
             WriteWarning($"The flow table reached -MaxActiveFlows {MaxActiveFlows:N0}: {c.Evicted:N0} flows were exported early and may be split. Raise -MaxActiveFlows for this evidence.");
         if (c.FragmentsOrphaned > 0)
             WriteVerbose($"{c.FragmentsOrphaned:N0} fragments belonged to datagrams that never completed; they were metered as they stood.");
+        // Packets that hold traffic but gave no flow are said, not only under -Verbose (a capture of an unsupported link
+        // type used to give 0 flows and no word). Frames without IP (ARP, LLDP) are normal and only counted.
+        long lost = d.UnsupportedLinkType + d.Truncated + d.Malformed;
+        if (lost > 0)
+            WriteWarning($"{lost:N0} of {d.Total:N0} packets were not metered: {d.UnsupportedLinkType:N0} on a link type the decoder does not read, "
+                + $"{d.Truncated:N0} cut inside a header (snap length), {d.Malformed:N0} malformed; {d.NotIp:N0} more carried no IP.");
     }
 
     /// <summary>The decoder makes a fresh record per flow, so it is scaled in place (no copy).</summary>

@@ -15,6 +15,8 @@ public sealed class ExportDecoderLimits
     public const int DefaultMaxPendingSetsPerExporter = 256;
     /// <summary>Default for <see cref="MaxSamplersPerExporter"/>.</summary>
     public const int DefaultMaxSamplersPerExporter = 256;
+    /// <summary>Default for <see cref="MaxNamesPerExporter"/>.</summary>
+    public const int DefaultMaxNamesPerExporter = 4096;
 
     /// <summary>Distinct (exporter address, protocol, source id / observation domain) states kept.</summary>
     public int MaxExporters { get; init; } = DefaultMaxExporters;
@@ -28,6 +30,8 @@ public sealed class ExportDecoderLimits
     public int MaxPendingSetsPerExporter { get; init; } = DefaultMaxPendingSetsPerExporter;
     /// <summary>Sampler ids (options data) remembered per exporter state.</summary>
     public int MaxSamplersPerExporter { get; init; } = DefaultMaxSamplersPerExporter;
+    /// <summary>Interface names and application names (options data) remembered per exporter state, each; further ones are counted in <see cref="ExportCounters.NamesDroppedByLimit"/>.</summary>
+    public int MaxNamesPerExporter { get; init; } = DefaultMaxNamesPerExporter;
 
     public static ExportDecoderLimits Default { get; } = new();
 }

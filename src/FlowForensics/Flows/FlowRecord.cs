@@ -11,7 +11,7 @@ namespace FlowForensics.Flows;
 /// </summary>
 public sealed class FlowRecord
 {
-    private FlowAddress _src, _dst, _nextHop, _bgpNextHop, _exporter, _tunnelSrc, _tunnelDst;
+    private FlowAddress _src, _dst, _nextHop, _bgpNextHop, _exporter, _tunnelSrc, _tunnelDst, _natSrc, _natDst;
     private IPAddress? _srcIp, _dstIp;
 
     // ---- time -------------------------------------------------------------------------------
@@ -162,6 +162,53 @@ public sealed class FlowRecord
     public uint IngressVrf { get; set; }
     public uint EgressVrf { get; set; }
 
+    // ---- NAT, firewall, application (NSEL, NEL, IPFIX) --------------------------------------------
+    /// <summary>Post-NAT source address (IPFIX postNATSourceIPv4/IPv6Address 225/281, NSEL xlate source); null when absent.</summary>
+    public IPAddress? NatSrcAddr { get => _natSrc.ToIPAddress(); set => _natSrc = value is null ? default : FlowAddress.FromIPAddress(value); }
+
+    /// <summary>Post-NAT destination address (226/282, NSEL xlate destination); null when absent.</summary>
+    public IPAddress? NatDstAddr { get => _natDst.ToIPAddress(); set => _natDst = value is null ? default : FlowAddress.FromIPAddress(value); }
+
+    /// <summary>Post-NAPT source port (227, NSEL xlate source port); 0 when absent.</summary>
+    public ushort NatSrcPort { get; set; }
+
+    /// <summary>Post-NAPT destination port (228); 0 when absent.</summary>
+    public ushort NatDstPort { get; set; }
+
+    /// <summary>IPFIX natEvent (230; 1 create, 2 delete, 3 pool exhausted, ... RFC 8158); 0 when absent.</summary>
+    public byte NatEvent { get; set; }
+
+    /// <summary>Firewall event (IPFIX firewallEvent 233, NSEL NF_F_FW_EVENT: 1 created, 2 deleted, 3 denied, 4 alert, 5 update); 0 when absent.</summary>
+    public byte FirewallEvent { get; set; }
+
+    /// <summary>NSEL extended firewall event (33002, e.g. 1001 denied by ingress ACL, 2025 ...); 0 when absent.</summary>
+    public ushort FirewallExtEvent { get; set; }
+
+    /// <summary>When the exporter observed the event the record reports (observationTime* 322–325, NSEL event time); null when absent.</summary>
+    public DateTime? EventTime { get; set; }
+
+    /// <summary>Application id (IPFIX/NBAR applicationId 95) as nfdump prints it: <c>engine..selector</c>, or <c>20..PEN..selector</c>; null when absent.</summary>
+    public string? ApplicationId { get; set; }
+
+    /// <summary>Application name: from the exporter's option table (95 → 96) or sent with the flow (Palo Alto); null when unknown.</summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>Name of <see cref="InputInterface"/> from the exporter's interface option table (interfaceName 82); null when unknown.</summary>
+    public string? InputInterfaceName { get; set; }
+
+    /// <summary>Name of <see cref="OutputInterface"/> from the exporter's interface option table; null when unknown.</summary>
+    public string? OutputInterfaceName { get; set; }
+
+    /// <summary>Sampling algorithm as announced (v9 samplingAlgorithm 35 / samplerMode 49: 1 deterministic, 2 random; IPFIX selectorAlgorithm 304); 0 when not announced.</summary>
+    public byte SamplingAlgorithm { get; set; }
+
+    /// <summary>
+    /// Every other element the exporter sent, by name: <c>name=value</c> entries separated by <c>;</c> in template order
+    /// (IANA names, NSEL/NEL names, vendor names for the common PENs, else <c>PEN.id</c>); numbers in decimal, addresses
+    /// as text, strings as text, other bytes as hex; null when none (docs/export-fields.md). Not stored in nfcapd files.
+    /// </summary>
+    public string? ExtraFields { get; set; }
+
     /// <summary>
     /// IPFIX enterprise-specific elements the decoder has no meaning for, kept raw as
     /// <c>PEN.ElementId=hex</c> entries separated by <c>;</c> in template order (e.g. <c>29305.1=00000f3c;9.12235=0a</c>);
@@ -180,6 +227,8 @@ public sealed class FlowRecord
     internal FlowAddress ExporterAddress { get => _exporter; set => _exporter = value; }
     internal FlowAddress TunnelSrc { get => _tunnelSrc; set => _tunnelSrc = value; }
     internal FlowAddress TunnelDst { get => _tunnelDst; set => _tunnelDst = value; }
+    internal FlowAddress NatSrc { get => _natSrc; set => _natSrc = value; }
+    internal FlowAddress NatDst { get => _natDst; set => _natDst = value; }
 
     /// <summary>Source address without allocating an <see cref="IPAddress"/>.</summary>
     internal FlowAddress SrcAddress { get => _src; set => Src = value; }
@@ -196,7 +245,7 @@ public sealed class FlowRecord
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Reset()
     {
-        _src = _dst = _nextHop = _bgpNextHop = _exporter = _tunnelSrc = _tunnelDst = default;
+        _src = _dst = _nextHop = _bgpNextHop = _exporter = _tunnelSrc = _tunnelDst = _natSrc = _natDst = default;
         _srcIp = _dstIp = null;
         Start = End = default;
         Received = null;
@@ -221,6 +270,10 @@ public sealed class FlowRecord
         IngressVrf = EgressVrf = 0;
         Label = null;
         EnterpriseFields = null;
+        NatSrcPort = NatDstPort = FirewallExtEvent = 0;
+        NatEvent = FirewallEvent = SamplingAlgorithm = 0;
+        EventTime = null;
+        ApplicationId = ApplicationName = InputInterfaceName = OutputInterfaceName = ExtraFields = null;
     }
 
     /// <summary>A field-by-field copy (addresses shared, they are values).</summary>

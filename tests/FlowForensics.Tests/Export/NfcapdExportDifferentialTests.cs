@@ -54,7 +54,53 @@ public sealed class NfcapdExportDifferentialTests
         // we at export - 413 ms. Times are then left out for the whole capture (every other field still compared).
         bool zeroStamps = false;
         foreach (var r in theirs) if (r.Start == DateTime.UnixEpoch) zeroStamps = true;
-        Assert.Equal(Dump(ours, isNfcapd: false, zeroStamps), Dump(theirs, isNfcapd: true, zeroStamps));
+        string expected = Dump(ours, isNfcapd: false, zeroStamps), actual = Dump(theirs, isNfcapd: true, zeroStamps);
+        expected = ReconcileZeroFamily(expected, actual, zeroStamps, out int reconciled);
+        // Only akvorado's physicalinterfaces.pcap has templates with both families (IPv4 filled, IPv6 zero) in this corpus.
+        Assert.Equal(relativePath.EndsWith("physicalinterfaces.pcap", StringComparison.Ordinal), reconciled > 0);
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>
+    /// nfcapd 1.7.1 takes the IPv6 pair of a template that carries both families even when the exporter sent it as zeros
+    /// (its record shows <c>:: ::</c>); we take the populated IPv4 pair (issue 17). Each such nfcapd line is matched to one of
+    /// ours equal in every other field, which is then written as nfcapd's so the rest of the comparison stands.
+    /// </summary>
+    private static string ReconcileZeroFamily(string ours, string theirs, bool withoutTimes, out int reconciled)
+    {
+        int at = withoutTimes ? 0 : 3;
+        string Key(string line)
+        {
+            var p = line.Split(' ');
+            p[at] = p[at + 1] = "*";
+            return string.Join(' ', p);
+        }
+        var zeroFamily = new Dictionary<string, Queue<string>>(StringComparer.Ordinal);
+        foreach (var line in theirs.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var p = line.Split(' ');
+            if (p[at] == "::" && p[at + 1] == "::")
+            {
+                if (!zeroFamily.TryGetValue(Key(line), out var q)) zeroFamily[Key(line)] = q = new Queue<string>();
+                q.Enqueue(line);
+            }
+        }
+        reconciled = 0;
+        var lines = new List<string>();
+        foreach (var line in ours.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var p = line.Split(' ');
+            if (p[at].Contains('.', StringComparison.Ordinal) && zeroFamily.TryGetValue(Key(line), out var q) && q.Count > 0)
+            {
+                lines.Add(q.Dequeue());
+                reconciled++;
+            }
+            else lines.Add(line);
+        }
+        lines.Sort(StringComparer.Ordinal);
+        var sb = new StringBuilder();
+        foreach (var l in lines) sb.Append(l).Append('\n');
+        return sb.ToString();
     }
 
     private static List<FlowRecord> RunNfcapd(List<ExportDatagram> datagrams)

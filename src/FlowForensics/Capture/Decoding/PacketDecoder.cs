@@ -414,6 +414,8 @@ public static class PacketDecoder
                 if (segment.Length < 4) return DecodeOutcome.Truncated;
                 ReadPorts(segment, ref f);
                 f.TransportLength = segment.Length;
+                if (!f.IsFragment && f.TunnelDepth < MaxTunnelDepth && segment.Length > UdpHeader && IsUdpTunnel(f.SrcPort, f.DstPort))
+                    DescendUdpTunnel(f.SrcPort, f.DstPort, segment[UdpHeader..], ref f);
                 return DecodeOutcome.Decoded;
             case ProtoUdpLite:
             case ProtoSctp:
@@ -469,6 +471,121 @@ public static class PacketDecoder
             _ => DecodeGre(payload, ref inner),
         };
         if (outcome == DecodeOutcome.Decoded) f = inner;
+    }
+
+    // UDP tunnels, by their IANA ports: VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380), AYIYA.
+    private const int UdpHeader = 8;
+    private const ushort PortVxlan = 4789, PortGeneve = 6081, PortGtpU = 2152, PortTeredo = 3544, PortAyiya = 5072;
+    private const ushort EtherTypeTransparentBridging = 0x6558;
+
+    private static bool IsUdpTunnel(ushort src, ushort dst) =>
+        dst is PortVxlan or PortGeneve or PortGtpU or PortTeredo or PortAyiya || src is PortTeredo or PortGtpU or PortAyiya;
+
+    /// <summary>
+    /// A UDP tunnel is descended like GRE: the inner packet keys the flow when it decodes, the outer addresses become the
+    /// tunnel endpoints and <see cref="DecodedPacket.TunnelProtocol"/> is 17; a payload that is not the tunnel's (wrong flags,
+    /// version or message type, or an inner packet that does not decode) leaves the outer UDP flow as it is.
+    /// </summary>
+    private static void DescendUdpTunnel(ushort srcPort, ushort dstPort, ReadOnlySpan<byte> payload, ref PacketFields f)
+    {
+        var inner = f;
+        if (inner.TunnelProtocol == 0)
+        {
+            inner.TunnelSrc = f.Src;
+            inner.TunnelDst = f.Dst;
+            inner.TunnelProtocol = ProtoUdp;
+        }
+        inner.TunnelDepth++;
+        inner.SrcPort = inner.DstPort = 0;
+        inner.HasPorts = false;
+        inner.TcpFlags = TcpFlags.None;
+        var outcome = dstPort switch
+        {
+            PortVxlan => DecodeVxlan(payload, ref inner),
+            PortGeneve => DecodeGeneve(payload, ref inner),
+            PortGtpU => DecodeGtpU(payload, ref inner),
+            PortAyiya => DecodeAyiya(payload, ref inner),
+            PortTeredo => DecodeTeredo(payload, ref inner),
+            _ => srcPort switch
+            {
+                PortGtpU => DecodeGtpU(payload, ref inner),
+                PortAyiya => DecodeAyiya(payload, ref inner),
+                _ => DecodeTeredo(payload, ref inner),
+            },
+        };
+        if (outcome == DecodeOutcome.Decoded) f = inner;
+    }
+
+    private static DecodeOutcome DecodeVxlan(ReadOnlySpan<byte> v, ref PacketFields f)
+    {
+        // flags(8: I = 0x08) reserved(24) VNI(24) reserved(8), then an Ethernet frame.
+        if (v.Length < 8) return DecodeOutcome.Truncated;
+        if ((v[0] & 0x08) == 0) return DecodeOutcome.NotIp;
+        return DecodeEthernet(v[8..], ref f);
+    }
+
+    private static DecodeOutcome DecodeGeneve(ReadOnlySpan<byte> g, ref PacketFields f)
+    {
+        // ver(2) optlen(6, in 4-byte words) O C rsvd(6) protocol(16) VNI(24) rsvd(8), options.
+        if (g.Length < 8) return DecodeOutcome.Truncated;
+        if (g[0] >> 6 != 0) return DecodeOutcome.NotIp;
+        int header = 8 + (g[0] & 0x3F) * 4;
+        if (g.Length < header) return DecodeOutcome.Truncated;
+        ushort protocol = BinaryPrimitives.ReadUInt16BigEndian(g[2..]);
+        return protocol == EtherTypeTransparentBridging ? DecodeEthernet(g[header..], ref f) : DecodeEtherType(protocol, g[header..], ref f);
+    }
+
+    private static DecodeOutcome DecodeGtpU(ReadOnlySpan<byte> g, ref PacketFields f)
+    {
+        // version 1, PT = 1, message type 255 (G-PDU); E/S/PN add 4 bytes and E chains extension headers (length in 4-byte units).
+        if (g.Length < 8) return DecodeOutcome.Truncated;
+        if (g[0] >> 5 != 1 || (g[0] & 0x10) == 0 || g[1] != 0xFF) return DecodeOutcome.NotIp;
+        int header = 8;
+        if ((g[0] & 0x07) != 0)
+        {
+            header = 12;
+            if (g.Length < header) return DecodeOutcome.Truncated;
+            byte next = (g[0] & 0x04) != 0 ? g[11] : (byte)0;
+            for (int n = 0; next != 0; n++)
+            {
+                if (n >= 16 || g.Length <= header) return DecodeOutcome.Truncated;
+                int length = g[header] * 4;
+                if (length == 0 || g.Length < header + length) return DecodeOutcome.Truncated;
+                next = g[header + length - 1];
+                header += length;
+            }
+        }
+        return DecodeIpByVersion(g[header..], ref f);
+    }
+
+    private static DecodeOutcome DecodeTeredo(ReadOnlySpan<byte> t, ref PacketFields f)
+    {
+        // Optional authentication (0x0001, id and auth lengths, nonce 8, confirmation 1) and origin indication (0x0000, 8 bytes), then IPv6.
+        int at = 0;
+        if (t.Length >= 4 && t[0] == 0 && t[1] == 1)
+        {
+            at = 4 + t[2] + t[3] + 9;
+            if (t.Length < at) return DecodeOutcome.Truncated;
+        }
+        if (t.Length >= at + 2 && t[at] == 0 && t[at + 1] == 0) at += 8;
+        if (t.Length <= at) return DecodeOutcome.Truncated;
+        if (t[at] >> 4 != 6) return DecodeOutcome.NotIp;
+        return DecodeIPv6(t[at..], ref f);
+    }
+
+    private static DecodeOutcome DecodeAyiya(ReadOnlySpan<byte> a, ref PacketFields f)
+    {
+        // idlen(4: identity is 2^idlen bytes) idtype(4) siglen(4: ×4 bytes) hash(4) auth(4) opcode(4: 1 = forward) next header(8) epoch(32).
+        if (a.Length < 8) return DecodeOutcome.Truncated;
+        if ((a[2] & 0x0F) != 1) return DecodeOutcome.NotIp;
+        int header = 8 + (1 << (a[0] >> 4)) + (a[1] >> 4) * 4;
+        if (a.Length < header) return DecodeOutcome.Truncated;
+        return a[3] switch
+        {
+            ProtoIPv6 => DecodeIPv6(a[header..], ref f),
+            ProtoIPv4 => DecodeIPv4(a[header..], ref f),
+            _ => DecodeOutcome.NotIp,
+        };
     }
 
     private static DecodeOutcome DecodeGre(ReadOnlySpan<byte> gre, ref PacketFields f)

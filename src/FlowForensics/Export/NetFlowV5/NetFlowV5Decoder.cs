@@ -59,6 +59,7 @@ internal static class NetFlowV5Decoder
             f.EngineId = engineId;
             f.ExportVersion = 5;
             f.SamplingInterval = interval;
+            if (interval != 0) f.SamplingAlgorithm = (byte)(sampling >> 14);
             output.Add(f);
             counters.Records++;
         }

@@ -23,6 +23,14 @@ internal sealed class ExporterState
     public Dictionary<ulong, uint> Samplers { get; } = new();
     /// <summary>An interval announced by options data without a sampler id; 0 when none.</summary>
     public uint DefaultSampling { get; set; }
+    /// <summary>Sampler id → algorithm (v9 35/49, IPFIX 304) from options data. Not saved with the templates: it returns with the next options refresh.</summary>
+    public Dictionary<ulong, byte> SamplerAlgorithms { get; } = new();
+    /// <summary>The algorithm announced with <see cref="DefaultSampling"/>; 0 when none.</summary>
+    public byte DefaultAlgorithm { get; set; }
+    /// <summary>Interface index → name (interfaceName 82, else interfaceDescription 83) from options data; bounded, not saved.</summary>
+    public Dictionary<uint, string> InterfaceNames { get; } = new();
+    /// <summary>Application id (as <c>engine..selector</c>) → name (NBAR option table 95 → 96); bounded, not saved.</summary>
+    public Dictionary<string, string> ApplicationNames { get; } = new(StringComparer.Ordinal);
     /// <summary>IPFIX systemInitTimeMilliseconds from options data; 0 when unknown.</summary>
     public ulong SystemInitMilliseconds { get; set; }
     public List<PendingSet> Pending { get; } = new();

@@ -20,5 +20,25 @@ internal static class InformationElementIds
         IcmpTypeIPv4 = 176, IcmpCodeIPv4 = 177, IcmpTypeIPv6 = 178, IcmpCodeIPv6 = 179,
         IngressVrfId = 234, EgressVrfId = 235, BiflowDirection = 239, SelectorId = 302,
         SamplingPacketInterval = 305, SamplingPacketSpace = 306,
-        MplsTopLabelStackSection = 70, DataLinkFrameSection = 315, MplsLabelStackSection10 = 79;
+        MplsTopLabelStackSection = 70, DataLinkFrameSection = 315, MplsLabelStackSection10 = 79,
+        SamplingAlgorithm = 35, SamplerMode = 49, BgpNextAdjacentAsNumber = 128, BgpPrevAdjacentAsNumber = 129,
+        InterfaceName = 82, InterfaceDescription = 83, ApplicationDescription = 94, ApplicationId = 95, ApplicationName = 96,
+        FlowDurationMilliseconds = 161, FlowDurationMicroseconds = 162, PostOctetTotalCount = 171, PostPacketTotalCount = 172,
+        UdpSourcePort = 180, UdpDestinationPort = 181, TcpSourcePort = 182, TcpDestinationPort = 183, IpTtl = 192,
+        PaddingOctets = 210,
+        PostNatSourceIPv4Address = 225, PostNatDestinationIPv4Address = 226, PostNaptSourceTransportPort = 227,
+        PostNaptDestinationTransportPort = 228, NatEvent = 230, InitiatorOctets = 231, ResponderOctets = 232, FirewallEvent = 233,
+        PostNatSourceIPv6Address = 281, PostNatDestinationIPv6Address = 282, InitiatorPackets = 298, ResponderPackets = 299,
+        SelectorAlgorithm = 304, SamplingSize = 309, SamplingPopulation = 310,
+        ObservationTimeSeconds = 322, ObservationTimeMilliseconds = 323, ObservationTimeMicroseconds = 324, ObservationTimeNanoseconds = 325;
+
+    /// <summary>NetFlow v9 field types of Cisco ASA NSEL and other vendors above IANA's range (v9 has no enterprise bit).</summary>
+    public const ushort NselIngressAclId = 33000, NselEgressAclId = 33001, NselFirewallExtEvent = 33002, NselUsername = 40000,
+        NselXlateSrcAddr84 = 40001, NselXlateDstAddr84 = 40002, NselXlateSrcPort84 = 40003, NselXlateDstPort84 = 40004,
+        NselFirewallEvent84 = 40005, PaloAltoAppId = 56701,
+        NprobeClientDelaySec = 57554, NprobeClientDelayUsec = 57555, NprobeServerDelaySec = 57556, NprobeServerDelayUsec = 57557,
+        NprobeApplLatencySec = 57558, NprobeApplLatencyUsec = 57559;
+
+    /// <summary>NetFlow v9 options scope field types (RFC 3954 §6.2).</summary>
+    public const ushort ScopeSystem = 1, ScopeInterface = 2;
 }

@@ -19,7 +19,21 @@ internal sealed class Template
         int min = 0;
         foreach (var f in fields) min += f.IsVariable ? 1 : f.Length;
         MinRecordLength = min;
+        Names = new string[fields.Length];
+        Kinds = new ElementKind[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            var info = InformationElementTable.Find(fields[i].Enterprise, fields[i].Id);
+            Names[i] = info?.Name ?? InformationElementTable.NameOf(fields[i].Enterprise, fields[i].Id);
+            Kinds[i] = info?.Kind ?? ElementKind.O;
+        }
     }
+
+    /// <summary>Each field's name in the extra fields (resolved once here, not per record).</summary>
+    public string[] Names { get; }
+
+    /// <summary>Each field's value kind for the extra fields.</summary>
+    public ElementKind[] Kinds { get; }
 
     public ushort Id { get; }
     public TemplateField[] Fields { get; }

@@ -319,6 +319,76 @@ public sealed class PacketDecoderTests
         Assert.Equal(47, cut.Protocol);
     }
 
+    private static byte[] UdpWith(int srcPort, int dstPort, byte[] payload) => Cat(U16(srcPort), U16(dstPort), U16(8 + payload.Length), U16(0), payload);
+
+    [Fact]
+    public void UdpTunnelsAreKeyedOnTheInnerPacketWithTheOuterEndpointsKept()
+    {
+        byte[] innerIp = IPv4(6, "10.0.0.1", "192.168.1.2", Tcp(40000, 443, 0x02));
+        byte[] innerEth = Ethernet(0x0800, innerIp);
+        byte[] inner6 = IPv6(17, "2001:db8::1", "2001:db8::2", Udp(5353, 53));
+        var cases = new (string Why, byte[] Udp, byte[] Inner)[]
+        {
+            ("VXLAN", UdpWith(51000, 4789, Cat([0x08, 0, 0, 0], [0, 0, 42, 0], innerEth)), innerIp),
+            ("Geneve, Ethernet, 8 bytes of options", UdpWith(51000, 6081, Cat([0x02, 0, 0x65, 0x58], [0, 0, 42, 0], new byte[8], innerEth)), innerIp),
+            ("Geneve, IPv4 directly", UdpWith(51000, 6081, Cat([0, 0, 0x08, 0x00], [0, 0, 42, 0], innerIp)), innerIp),
+            ("GTP-U G-PDU", UdpWith(2152, 2152, Cat([0x30, 0xFF], U16(innerIp.Length), U32(7), innerIp)), innerIp),
+            ("GTP-U with sequence and a PDU-session extension header", UdpWith(2152, 2152,
+                Cat([0x36, 0xFF], U16(innerIp.Length + 12), U32(7), [0, 1, 0, 0x85], [1, 0x10, 0x09, 0], innerIp)), innerIp),
+            ("Teredo", UdpWith(3544, 50000, inner6), inner6),
+            ("Teredo with origin indication", UdpWith(50000, 3544, Cat([0, 0, 0xF2, 0x27], U32(0x3FA8FEFE), inner6)), inner6),
+            ("AYIYA, 16-byte identity, 20-byte signature", UdpWith(50000, 5072, Cat([0x41, 0x52, 0x11, 41], U32(1), new byte[16], new byte[20], inner6)), inner6),
+        };
+        foreach (var (why, udp, inner) in cases)
+        {
+            var p = Decoded(LinkType.Ethernet, Ethernet(0x0800, IPv4(17, "172.16.0.1", "172.16.0.2", udp)));
+            Assert.True(p.IsTunneled, why);
+            Assert.Equal(17, p.TunnelProtocol);
+            Assert.Equal(Ip("172.16.0.1"), p.TunnelSrc);
+            Assert.Equal(Ip("172.16.0.2"), p.TunnelDst);
+            Assert.Equal(inner.Length, p.IpLength);
+            if (inner == innerIp) Assert.Equal((A, 443, 6), (p.Src, (int)p.DstPort, (int)p.Protocol));
+            else Assert.Equal((Ip("2001:db8::1"), 53), (p.Src, (int)p.DstPort));
+        }
+    }
+
+    [Fact]
+    public void UdpOnATunnelPortThatIsNotTheTunnelStaysTheOuterFlow()
+    {
+        // VXLAN without the I flag, GTP-C-like message type, Teredo port carrying no IPv6, a cut GTP-U header: the outer UDP flow.
+        foreach (var udp in new[]
+        {
+            UdpWith(51000, 4789, Cat([0, 0, 0, 0], new byte[4], new byte[40])),
+            UdpWith(2152, 2152, Cat([0x30, 0x01], U16(4), U32(7), new byte[20])),
+            UdpWith(3544, 50000, new byte[40]),
+            UdpWith(2152, 2152, [0x34, 0xFF, 0, 4, 0, 0, 0, 7, 0, 0]),
+        })
+        {
+            var p = Decoded(LinkType.Raw, IPv4(17, "172.16.0.1", "172.16.0.2", udp));
+            Assert.False(p.IsTunneled);
+            Assert.Equal(17, p.Protocol);
+            Assert.Equal(Ip("172.16.0.1"), p.Src);
+        }
+    }
+
+    [Theory]
+    [InlineData("ndpi/vxlan.pcap", 12)]
+    [InlineData("tcpdump/geneve.pcap", 8)]
+    [InlineData("pcapplusplus/gtp-u.pcap", 102)]
+    [InlineData("ndpi/ipv6_in_gtp.pcap", 2)]
+    [InlineData("zeek/tunnels-Teredo.pcap", 4)]
+    public void RealUdpTunnelCapturesAreDecapsulated(string file, int tunnelled)
+    {
+        // Flows keyed on inner packets (5-tuples of the inner headers, outer endpoints as tunnel fields), counted once per key.
+        var keys = new HashSet<string>();
+        using var source = CaptureFileReader.Open(SharedData.Path("data/pcap", file));
+        while (source.TryReadPacket(out var packet))
+            if (PacketDecoder.Decode(packet.LinkType, packet.Data, out var p) == DecodeOutcome.Decoded && p.IsTunneled && p.TunnelProtocol == 17)
+                keys.Add($"{p.Src} {p.Dst} {p.SrcPort} {p.DstPort} {p.Protocol}");
+        Assert.True(keys.Count > 0, file);
+        Assert.True(keys.Count <= tunnelled, $"{file}: {keys.Count} inner keys");
+    }
+
     [Fact]
     public void IpInIpAndIPv6InIPv4()
     {
