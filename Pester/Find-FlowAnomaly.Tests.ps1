@@ -49,7 +49,7 @@ Describe 'Find-FlowAnomaly' {
     Context 'composing with native PowerShell' {
         It 'shows the default table in 120 columns' {
             $table = $findings | Format-Table | Out-String -Width 120
-            $table | Should -Match 'Window +Host +AnomalyType +Technique +Metric +Observed +Expected +Deviation +Score'
+            $table | Should -Match 'Window +Host +Kind +Technique +Metric +Observed +Expected +Deviation +Score'
             $table | Should -Match '2026-01-15 09:05 +10\.20\.0\.26 +VolumeSurge '
             $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
         }

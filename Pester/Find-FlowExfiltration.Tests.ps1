@@ -11,22 +11,22 @@ BeforeAll {
 
 Describe 'Find-FlowExfiltration' {
     It 'finds the 3 MB upload from 10.20.0.26 to 198.51.100.200:4444/tcp' {
-        $found = @($flows | Find-FlowExfiltration | Where-Object Technique -eq 'UnusualPort')
+        $found = @($flows | Find-FlowExfiltration | Where-Object Kind -eq 'UnusualPort')
         $found | Should -HaveCount 1
         $found[0].Host | Should -Be '10.20.0.26'
         $found[0].Peers | Should -Be '198.51.100.200:4444/TCP'
-        $found[0].MitreTechnique | Should -Be 'T1048'
+        $found[0].Technique | Should -Be 'T1048'
         $found[0].BytesOut | Should -BeGreaterThan 3000000
         $found[0].Ratio | Should -BeGreaterThan 0.9
         $found[0].Reason | Should -Match 'outside the allowlist'
     }
 
     It 'finds the DNS tunnel from 10.20.1.29 through the resolver, not the resolver itself' {
-        $found = @($flows | Find-FlowExfiltration | Where-Object Technique -eq 'DnsTunnel')
+        $found = @($flows | Find-FlowExfiltration | Where-Object Kind -eq 'DnsTunnel')
         $found | Should -HaveCount 1
         $found[0].Host | Should -Be '10.20.1.29'
         $found[0].Peers | Should -Be '10.20.0.2'
-        $found[0].MitreTechnique | Should -Be 'T1071.004'
+        $found[0].Technique | Should -Be 'T1071.004'
     }
 
     It 'survives an Export-Csv and Import-Csv round trip' {
@@ -35,13 +35,13 @@ Describe 'Find-FlowExfiltration' {
         $found | Export-Csv -LiteralPath $csv
         $rows = @(Import-Csv -LiteralPath $csv)
         $rows | Should -HaveCount $found.Count
-        Compare-Object $rows $found -Property Technique, MitreTechnique, Host, Peers, PeerCount, BytesOut, BytesIn, Ratio, Flows, Score, Reason -SyncWindow 0 |
+        Compare-Object $rows $found -Property Kind, Technique, Host, Peers, PeerCount, BytesOut, BytesIn, Ratio, Flows, Score, Reason -SyncWindow 0 |
             Should -BeNullOrEmpty
-        $upload = $rows | Where-Object Technique -eq 'UnusualPort'
+        $upload = $rows | Where-Object Kind -eq 'UnusualPort'
         $upload.Host | Should -Be '10.20.0.26'
         $upload.Peers | Should -Be '198.51.100.200:4444/TCP'
         [long] $upload.BytesOut | Should -BeGreaterThan 3000000
-        $rows | Group-Object MitreTechnique -NoElement | Sort-Object Name | ForEach-Object Name | Should -Be 'T1048', 'T1071.004'
+        $rows | Group-Object Technique -NoElement | Sort-Object Name | ForEach-Object Name | Should -Be 'T1048', 'T1071.004'
         for ($i = 0; $i -lt $found.Count; $i++) {
             $first = $found[$i].FirstSeen
             [datetime]::Parse($rows[$i].FirstSeen, (Get-Culture)) | Should -Be $first.AddTicks(-($first.Ticks % [timespan]::TicksPerSecond))
@@ -49,10 +49,10 @@ Describe 'Find-FlowExfiltration' {
     }
 
     It 'converts to JSON and back with its numbers, times and reason' {
-        $upload = $flows | Find-FlowExfiltration | Where-Object Technique -eq 'UnusualPort'
+        $upload = $flows | Find-FlowExfiltration | Where-Object Kind -eq 'UnusualPort'
         $back = $upload | ConvertTo-Json | ConvertFrom-Json
         $back.Host | Should -Be '10.20.0.26'
-        $back.MitreTechnique | Should -Be 'T1048'
+        $back.Technique | Should -Be 'T1048'
         $back.BytesOut | Should -Be $upload.BytesOut
         $back.Ratio | Should -Be $upload.Ratio
         $back.Score | Should -Be $upload.Score
@@ -63,7 +63,7 @@ Describe 'Find-FlowExfiltration' {
 
     It 'shows the default table in 120 columns' {
         $table = $flows | Find-FlowExfiltration | Format-Table | Out-String -Width 120
-        $table | Should -Match 'Score +Technique +ATT&CK +Host +Peers +BytesOut +BytesIn +Ratio +Flows'
+        $table | Should -Match 'Score +Kind +ATT&CK +Host +Peers +BytesOut +BytesIn +Ratio +Flows'
         $table | Should -Match 'UnusualPort +T1048 +10\.20\.0\.26 +198\.51\.100\.200:4444/TCP +3082372 '
         $table | Should -Match 'DnsTunnel +T1071\.004 +10\.20\.1\.29 +10\.20\.0\.2 '
         $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
@@ -75,8 +75,8 @@ Describe 'Find-FlowExfiltration' {
 
     It 'reports the upload as a large upload once its port is allowed and the threshold lowered' {
         $found = @($flows | Find-FlowExfiltration -AllowedPort 443, 4444 -LargeFlowBytes 2000000)
-        @($found | Where-Object Technique -eq 'UnusualPort') | Should -HaveCount 0
-        @($found | Where-Object Technique -eq 'LargeUpload' | Where-Object Host -eq '10.20.0.26') | Should -HaveCount 1
+        @($found | Where-Object Kind -eq 'UnusualPort') | Should -HaveCount 0
+        @($found | Where-Object Kind -eq 'LargeUpload' | Where-Object Host -eq '10.20.0.26') | Should -HaveCount 1
     }
 
     It 'hunts only the given inside networks' {

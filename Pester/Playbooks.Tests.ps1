@@ -67,7 +67,7 @@ Describe 'docs/playbooks.md' {
         $rows | Should -HaveCount $flows.Count
         Compare-Object $rows $flows -Property SrcAddr, DstAddr, SrcPort, DstPort, ProtocolName, Packets, Bytes -SyncWindow 0 | Should -BeNullOrEmpty
         $rows | Where-Object { $_.SrcAddr -ne '10.20.0.26' -and $_.DstAddr -ne '10.20.0.26' } | Should -BeNullOrEmpty
-        $beacon = @(Import-Csv -LiteralPath (Join-Path $work 'beacons.csv') | Where-Object SrcAddr -eq '10.20.1.23')
+        $beacon = @(Import-Csv -LiteralPath (Join-Path $work 'beacons.csv') | Where-Object Host -eq '10.20.1.23')
         $beacon | Should -HaveCount 1
         $beacon[0].DstAddr | Should -Be '203.0.113.50'
         [int] $beacon[0].DstPort | Should -Be 443
@@ -89,7 +89,7 @@ Describe 'the playbook answers name what is planted in the demo' {
     It 'finds the upload from 10.20.0.26 and the DNS tunnel from 10.20.1.29' {
         $found = @(Find-FlowExfiltration -Path $archive)
         @($found | Where-Object Host -eq '10.20.0.26').Count | Should -BeGreaterThan 0
-        @($found | Where-Object { $_.Host -eq '10.20.1.29' -and $_.MitreTechnique -eq 'T1071.004' }).Count | Should -Be 1
+        @($found | Where-Object { $_.Host -eq '10.20.1.29' -and $_.Technique -eq 'T1071.004' }).Count | Should -Be 1
     }
 
     It 'finds the scanner 10.20.0.31 and the chain from 10.20.1.21' {

@@ -136,7 +136,7 @@ Describe 'README.md: A five-minute tour' {
 
         # Find-FlowExfiltration | Format-Table: the formatting objects, rendered as a 120-column console would.
         $table = $out | Where-Object { $_.GetType().Namespace -eq 'Microsoft.PowerShell.Commands.Internal.Format' } | Out-String -Width 120
-        $table | Should -Match 'Technique +MitreTechnique +Host +Peers +BytesOut +Score'
+        $table | Should -Match 'Kind +Technique +Host +Peers +BytesOut +Score'
         $table | Should -Match 'UnusualPort +T1048 +10\.20\.0\.26 +198\.51\.100\.200:4444/TCP +3[0-9]{6} '
         $table | Should -Match 'DnsTunnel +T1071\.004 +10\.20\.1\.29 '
         $table -split '\r?\n' | Where-Object Length -gt 120 | Should -BeNullOrEmpty
@@ -158,6 +158,9 @@ Describe 'README.md: A five-minute tour' {
         $book.Sheets | Should -Contain 'Beacons'
         $book.Sheets | Should -Contain 'Lateral movement'
         $book.Strings | Should -Contain 'Demo case'
+        # -HuntSetting gives the report step 4's settings: the chain starts at 10.20.1.21, not at the excluded admin workstation
+        $book.Strings | Should -Contain '10.20.1.21 -> 10.20.0.22 -> 10.20.0.6'
+        @($book.Strings | Where-Object { $_ -like '10.20.0.7 ->*' }) | Should -HaveCount 0
         foreach ($file in Get-ChildItem -LiteralPath ./case -File) {
             $book.Strings | Should -Contain (Get-FileHash -LiteralPath $file.FullName -Algorithm SHA256).Hash
         }

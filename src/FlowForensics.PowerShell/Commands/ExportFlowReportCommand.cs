@@ -61,6 +61,15 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
     [Parameter]
     public string? Title { get; set; }
 
+    /// <summary>
+    /// The settings of the hunts the report runs, in one hashtable: InternalNetwork, Exclude and MinimumScore for every
+    /// hunt, and Beacon, Exfiltration, Scan and LateralMovement, each a hashtable of that Find-* cmdlet's own parameters,
+    /// e.g. @{ Exclude = '10.20.0.7'; LateralMovement = @{ LearnUntil = '2026-01-15T09:05' } }.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? HuntSetting { get; set; }
+
     /// <summary>Overwrite the workbook if it exists.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -90,7 +99,8 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
             return;
         }
         _selection = CreateSelection();
-        _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title });
+        var hunts = HuntSettingArgument.Parse(this, HuntSetting);
+        _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title, Hunts = hunts });
         foreach (var (name, value) in MyInvocation.BoundParameters)
         {
             if (name is nameof(InputObject) or nameof(Force) or nameof(PassThru) or "WhatIf" or "Confirm" or "Verbose" or "Debug" or "ErrorAction"
@@ -219,6 +229,10 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
         SwitchParameter s => s.IsPresent ? "True" : "False",
         DateTime d => d.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + (d.Kind == DateTimeKind.Utc ? " UTC" : ""),
         string[] a => string.Join(", ", a),
+        PSObject p => ParameterText(p.BaseObject),
+        System.Collections.IDictionary t => "@{ " + string.Join("; ", t.Cast<System.Collections.DictionaryEntry>()
+            .OrderBy(static e => Convert.ToString(e.Key, CultureInfo.InvariantCulture), StringComparer.OrdinalIgnoreCase)
+            .Select(static e => $"{e.Key} = {ParameterText(e.Value)}")) + " }",
         System.Collections.IEnumerable e and not string => string.Join(", ", e.Cast<object?>()),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };

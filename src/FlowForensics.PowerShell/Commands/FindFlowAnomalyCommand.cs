@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Analysis.Baselines;
-using FlowForensics.Flows;
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.PowerShell.Infrastructure;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -13,8 +13,6 @@ namespace FlowForensics.PowerShell.Commands;
 [OutputType(typeof(AnomalyFinding))]
 public sealed class FindFlowAnomalyCommand : HuntCmdlet
 {
-    private AnomalyDetector? _detector;
-
     /// <summary>The baseline: a file saved by New-FlowBaseline -OutputPath, the summary New-FlowBaseline writes, or its Baseline property.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
@@ -78,11 +76,14 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
 
     protected override string ProgressActivity => "Comparing flows with a baseline";
 
-    protected override void BeginAnalysis()
+    protected override string OptionErrorId => ErrorIds.BaselineSettingInvalid;
+
+    protected override IHunt CreateHunt(double minimumScore)
     {
         var baseline = BaselineArgument.Resolve(this, Baseline);
         var options = new AnomalyDetectorOptions
         {
+            MinimumScore = minimumScore,
             Threshold = Threshold,
             MaxFactor = MaxFactor,
             MinSurgeBytes = MinSurgeBytes,
@@ -95,29 +96,6 @@ public sealed class FindFlowAnomalyCommand : HuntCmdlet
             MinBaselineIntervals = MinBaselineIntervals,
             Types = Type,
         };
-        try
-        {
-            _detector = new AnomalyDetector(baseline, options);
-        }
-        catch (ArgumentException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.BaselineSettingInvalid, ErrorCategory.InvalidArgument, e.ParamName));
-        }
-    }
-
-    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
-
-    protected override void EndAnalysis()
-    {
-        var detector = _detector!;
-        var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount:N0} flows compared with the baseline: {findings.Count:N0} findings.");
-        if (detector.HostsDropped > 0 || detector.CellsDropped > 0)
-            WriteWarning($"The comparison reached its bounds: {detector.HostsDropped:N0} host ends and {detector.CellsDropped:N0} interval counts were left out.");
-        foreach (var finding in findings)
-        {
-            ThrowIfStopping();
-            WriteObject(finding);
-        }
+        return new AnomalyDetector(baseline, options);
     }
 }

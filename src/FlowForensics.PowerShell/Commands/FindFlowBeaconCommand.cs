@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Analysis.Beacons;
-using FlowForensics.Flows;
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.PowerShell.Infrastructure;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -14,16 +14,9 @@ namespace FlowForensics.PowerShell.Commands;
 [OutputType(typeof(BeaconFinding))]
 public sealed class FindFlowBeaconCommand : HuntCmdlet
 {
-    private BeaconDetector? _detector;
-
-    /// <summary>Findings below this score (0..1) are not written.</summary>
+    /// <summary>Groups with fewer connections are not scored (at least 3; with fewer than 6 the score stays below 0.5 and the reason says why).</summary>
     [Parameter]
-    [ValidateRange(0.0, 1.0)]
-    public double MinimumScore { get; set; } = 0.6;
-
-    /// <summary>Groups with fewer connections are not scored (at least 4).</summary>
-    [Parameter]
-    [ValidateRange(4, int.MaxValue)]
+    [ValidateRange(3, int.MaxValue)]
     public int MinimumConnections { get; set; } = 6;
 
     /// <summary>Group by source and destination only, whatever the port and protocol (beacons that rotate ports).</summary>
@@ -36,32 +29,11 @@ public sealed class FindFlowBeaconCommand : HuntCmdlet
 
     protected override string ProgressActivity => "Hunting beacons";
 
-    protected override void BeginAnalysis()
+    protected override IHunt CreateHunt(double minimumScore) => new BeaconDetector(new BeaconOptions
     {
-        _detector = new BeaconDetector(new BeaconOptions
-        {
-            MinimumScore = MinimumScore,
-            MinimumConnections = MinimumConnections,
-            ByHostPair = ByHostPair.IsPresent,
-            InternalNetwork = ParseNetworks(InternalNetwork, nameof(InternalNetwork), Analysis.Hunting.AddressSet.Private),
-        });
-    }
-
-    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
-
-    protected override void EndAnalysis()
-    {
-        var detector = _detector!;
-        var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount + ExcludedFlows:N0} flows ({ExcludedFlows:N0} excluded), {detector.ConnectionCount:N0} connections in {detector.GroupCount:N0} groups: {findings.Count} beacon(s) at or above {MinimumScore}.");
-        if (detector.SingletonsEvicted > 0)
-            WriteVerbose($"{detector.SingletonsEvicted:N0} one-connection groups were dropped to stay within {detector.Options.MaxGroups:N0} groups.");
-        if (detector.GroupsDropped > 0)
-            WriteWarning($"{detector.GroupsDropped:N0} connections were not analysed: the bound of {detector.Options.MaxGroups:N0} groups was reached.");
-        foreach (var finding in findings)
-        {
-            ThrowIfStopping();
-            WriteObject(finding);
-        }
-    }
+        MinimumScore = minimumScore,
+        MinimumConnections = MinimumConnections,
+        ByHostPair = ByHostPair.IsPresent,
+        InternalNetwork = ParseNetworks(InternalNetwork, nameof(InternalNetwork), AddressSet.Private),
+    });
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Analysis.Exfiltration;
 using FlowForensics.Analysis.Hunting;
-using FlowForensics.Flows;
 using FlowForensics.PowerShell.Infrastructure;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -15,8 +14,6 @@ namespace FlowForensics.PowerShell.Commands;
 [OutputType(typeof(ExfiltrationFinding))]
 public sealed class FindFlowExfiltrationCommand : HuntCmdlet
 {
-    private ExfiltrationDetector? _detector;
-
     /// <summary>The inside networks (addresses or CIDR) whose hosts are hunted. Default: RFC 1918 and fc00::/7.</summary>
     [Parameter]
     public string[]? InternalNetwork { get; set; }
@@ -40,14 +37,9 @@ public sealed class FindFlowExfiltrationCommand : HuntCmdlet
     [ValidateRange(1L, long.MaxValue)]
     public long UnusualPortBytes { get; set; } = 1_000_000;
 
-    /// <summary>Findings below this score (0..1) are not written.</summary>
-    [Parameter]
-    [ValidateRange(0.0, 1.0)]
-    public double MinimumScore { get; set; } = 0.3;
-
     protected override string ProgressActivity => "Hunting exfiltration";
 
-    protected override void BeginAnalysis()
+    protected override IHunt CreateHunt(double minimumScore)
     {
         var options = new ExfiltrationOptions
         {
@@ -55,7 +47,7 @@ public sealed class FindFlowExfiltrationCommand : HuntCmdlet
             LargeFlowBytes = LargeFlowBytes,
             HostBytes = HostBytes,
             UnusualPortBytes = UnusualPortBytes,
-            MinimumScore = MinimumScore,
+            MinimumScore = minimumScore,
         };
         if (AllowedPort is not null)
         {
@@ -71,22 +63,6 @@ public sealed class FindFlowExfiltrationCommand : HuntCmdlet
             }
             options = options with { AllowedPorts = ports };
         }
-        _detector = new ExfiltrationDetector(options);
-    }
-
-    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
-
-    protected override void EndAnalysis()
-    {
-        var detector = _detector!;
-        var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount + ExcludedFlows:N0} flows ({ExcludedFlows:N0} excluded), {detector.HostCount:N0} inside hosts: {findings.Count} finding(s).");
-        if (detector.HostsDropped > 0)
-            WriteWarning($"{detector.HostsDropped:N0} flows were not analysed: the bound of inside hosts was reached.");
-        foreach (var finding in findings)
-        {
-            ThrowIfStopping();
-            WriteObject(finding);
-        }
+        return new ExfiltrationDetector(options);
     }
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Analysis.Hunting;
 using FlowForensics.Analysis.LateralMovement;
-using FlowForensics.Flows;
 using FlowForensics.PowerShell.Infrastructure;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -15,8 +14,6 @@ namespace FlowForensics.PowerShell.Commands;
 [OutputType(typeof(LateralMovementFinding))]
 public sealed class FindFlowLateralMovementCommand : HuntCmdlet
 {
-    private LateralMovementDetector? _detector;
-
     /// <summary>The inside networks (addresses or CIDR); default RFC 1918 and fc00::/7.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -58,24 +55,24 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
     [ValidateRange(2, int.MaxValue)]
     public int ServerThreshold { get; set; } = 10;
 
-    /// <summary>TCP connections from one host to one admin service that are reported as brute force (default 20).</summary>
+    /// <summary>TCP connections from one host to one admin service within -BruteForceWindow that are reported as brute force (default 10).</summary>
     [Parameter]
     [ValidateRange(2, int.MaxValue)]
-    public int BruteForceThreshold { get; set; } = 20;
+    public int BruteForceThreshold { get; set; } = 10;
 
-    /// <summary>Report only findings with at least this score (0 to 1).</summary>
+    /// <summary>The window of -BruteForceThreshold (default 10 minutes).</summary>
     [Parameter]
-    [ValidateRange(0.0, 1.0)]
-    [Alias("MinScore")]
-    public double MinimumScore { get; set; }
+    [FlowDurationTransformation]
+    public TimeSpan BruteForceWindow { get; set; } = TimeSpan.FromMinutes(10);
 
     protected override string ProgressActivity => "Hunting lateral movement";
 
-    protected override void BeginAnalysis()
+    protected override IHunt CreateHunt(double minimumScore)
     {
         var inside = ParseNetworks(InternalNetwork, nameof(InternalNetwork), AddressSet.Private);
-        var options = new LateralMovementOptions
+        return new LateralMovementDetector(new LateralMovementOptions
         {
+            MinimumScore = minimumScore,
             InternalNetwork = inside,
             Ports = Port is null ? LateralMovementOptions.DefaultPorts : Port.Select(static p => (ushort)p).Distinct().ToArray(),
             LearnUntil = LearnUntil is { } until ? TimeWindowArgument.ToUtc(until) : null,
@@ -85,31 +82,7 @@ public sealed class FindFlowLateralMovementCommand : HuntCmdlet
             FanOutWindow = FanOutWindow,
             ServerThreshold = ServerThreshold,
             BruteForceThreshold = BruteForceThreshold,
-        };
-        try
-        {
-            _detector = new LateralMovementDetector(options);
-        }
-        catch (ArgumentException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.HuntOptionInvalid, ErrorCategory.InvalidArgument, e.ParamName));
-        }
-    }
-
-    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
-
-    protected override void EndAnalysis()
-    {
-        var detector = _detector!;
-        var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount:N0} flows, {detector.AdminFlowCount:N0} inside flows on admin ports, "
-                     + $"{detector.LearnedEdgeCount:N0} known edges learned, {findings.Count:N0} findings.");
-        if (detector.EdgesNotTracked > 0)
-            WriteWarning($"The edge table reached its bound: {detector.EdgesNotTracked:N0} flows of further new edges were not counted.");
-        foreach (var finding in findings)
-        {
-            ThrowIfStopping();
-            if (finding.Score >= MinimumScore) WriteObject(finding);
-        }
+            BruteForceWindow = BruteForceWindow,
+        });
     }
 }

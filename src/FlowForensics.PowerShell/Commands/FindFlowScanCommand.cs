@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using FlowForensics.Analysis.Scan;
-using FlowForensics.Flows;
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.PowerShell.Infrastructure;
 
 namespace FlowForensics.PowerShell.Commands;
@@ -14,8 +14,6 @@ namespace FlowForensics.PowerShell.Commands;
 [OutputType(typeof(ScanFinding))]
 public sealed class FindFlowScanCommand : HuntCmdlet
 {
-    private ScanDetector? _detector;
-
     /// <summary>Distinct hosts probed on one port before a horizontal scan is reported.</summary>
     [Parameter]
     [ValidateRange(2, int.MaxValue)]
@@ -46,49 +44,16 @@ public sealed class FindFlowScanCommand : HuntCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int StealthThreshold { get; set; } = 3;
 
-    /// <summary>Report only findings with at least this score (0 to 1).</summary>
-    [Parameter]
-    [ValidateRange(0.0, 1.0)]
-    [Alias("MinScore")]
-    public double MinimumScore { get; set; }
-
     protected override string ProgressActivity => "Hunting scans";
 
-    protected override void BeginAnalysis()
+    protected override IHunt CreateHunt(double minimumScore) => new ScanDetector(new ScanDetectorOptions
     {
-        var options = new ScanDetectorOptions
-        {
-            HostThreshold = HostThreshold,
-            PortThreshold = PortThreshold,
-            SweepThreshold = SweepThreshold,
-            Window = Window,
-            SequentialMinTargets = SequentialMinTargets,
-            StealthThreshold = StealthThreshold,
-        };
-        try
-        {
-            _detector = new ScanDetector(options);
-        }
-        catch (ArgumentException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(e, ErrorIds.HuntOptionInvalid, ErrorCategory.InvalidArgument, e.ParamName));
-        }
-    }
-
-    protected override void AddHuntFlow(FlowRecord flow) => _detector!.Add(flow);
-
-    protected override void EndAnalysis()
-    {
-        var detector = _detector!;
-        var findings = detector.GetFindings();
-        WriteVerbose($"{detector.FlowCount:N0} flows, {detector.ProbeCount:N0} probes, {findings.Count:N0} scans.");
-        if (detector.EntriesDropped > 0 || detector.ProbesNotTracked > 0)
-            WriteWarning($"The scan tables reached their bounds: {detector.EntriesDropped:N0} weak entries were dropped and "
-                         + $"{detector.ProbesNotTracked:N0} probes were not counted.");
-        foreach (var finding in findings)
-        {
-            ThrowIfStopping();
-            if (finding.Score >= MinimumScore) WriteObject(finding);
-        }
-    }
+        MinimumScore = minimumScore,
+        HostThreshold = HostThreshold,
+        PortThreshold = PortThreshold,
+        SweepThreshold = SweepThreshold,
+        Window = Window,
+        SequentialMinTargets = SequentialMinTargets,
+        StealthThreshold = StealthThreshold,
+    });
 }

@@ -13,7 +13,7 @@ namespace FlowForensics.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "FlowBaseline", DefaultParameterSetName = InputObjectSet, SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletPages + "New-FlowBaseline.md")]
 [OutputType(typeof(FlowBaselineSummary))]
-public sealed class NewFlowBaselineCommand : HuntCmdlet
+public sealed class NewFlowBaselineCommand : ExcludingAnalysisCmdlet
 {
     private FlowBaselineBuilder? _builder;
     private string? _outputPath;
@@ -74,7 +74,7 @@ public sealed class NewFlowBaselineCommand : HuntCmdlet
         }
     }
 
-    protected override void AddHuntFlow(FlowRecord flow) => _builder!.Add(flow);
+    protected override void AddIncludedFlow(FlowRecord flow) => _builder!.Add(flow);
 
     protected override void EndAnalysis()
     {

@@ -5,64 +5,52 @@ using FlowForensics.Flows;
 namespace FlowForensics.PowerShell.Infrastructure;
 
 /// <summary>
-/// Base of the hunts (Find-Flow*): the flow input of <see cref="FlowAnalysisCmdlet"/> plus <c>-Exclude</c>, the allowlist
-/// applied while the hunt reads (addresses, networks, ports, <c>port/protocol</c>), and the parsing of network lists
-/// such as <c>-InternalNetwork</c> with errors that name the bad entry.
+/// Base of the hunts (Find-Flow*): the flow input of <see cref="FlowAnalysisCmdlet"/> plus what every hunt shares:
+/// <c>-Exclude</c>, the allowlist applied while the hunt reads (addresses, networks, ports, <c>port/protocol</c>);
+/// <c>-MinimumScore</c>, one meaning and one default (<see cref="HuntOptions.DefaultMinimumScore"/>) on every hunt;
+/// the hunt's option errors as terminating errors; its summary (-Verbose), its bound warnings and its findings, all
+/// through the engine's <see cref="IHunt"/> contract. Each Find-* declares only its own parameters and makes its hunt.
 /// </summary>
-public abstract class HuntCmdlet : FlowAnalysisCmdlet
+public abstract class HuntCmdlet : ExcludingAnalysisCmdlet
 {
-    /// <summary>Allowlisted addresses, networks and ports (10.0.0.53, 10.8.0.0/16, 123, 53/udp): flows touching them are left out of the hunt.</summary>
+    private IHunt? _hunt;
+
+    /// <summary>Findings scoring below this (0 to 1) are not written; the same meaning and the same default (0.5) on every hunt.</summary>
     [Parameter]
-    [ValidateNotNull]
-    public string[] Exclude { get; set; } = [];
+    [ValidateRange(0.0, 1.0)]
+    [Alias("MinScore")]
+    public double MinimumScore { get; set; } = HuntOptions.DefaultMinimumScore;
 
-    /// <summary>-Exclude, parsed in BeginProcessing.</summary>
-    protected FlowExclusion Exclusion { get; private set; } = FlowExclusion.None;
+    /// <summary>The hunt with this cmdlet's parameters and <paramref name="minimumScore"/>; an <see cref="ArgumentException"/> becomes a terminating error.</summary>
+    protected abstract IHunt CreateHunt(double minimumScore);
 
-    /// <summary>Flows -Exclude left out so far.</summary>
-    protected long ExcludedFlows { get; private set; }
+    /// <summary>The error id of an invalid option of this hunt.</summary>
+    protected virtual string OptionErrorId => ErrorIds.HuntOptionInvalid;
 
-    /// <summary>-Exclude is applied here, once for every hunt; the others reach <see cref="AddHuntFlow"/>.</summary>
-    protected sealed override void AddFlow(FlowRecord flow)
-    {
-        if (Exclusion.Excludes(flow))
-        {
-            ExcludedFlows++;
-            return;
-        }
-        AddHuntFlow(flow);
-    }
-
-    /// <summary>One selected flow that -Exclude does not allowlist.</summary>
-    protected abstract void AddHuntFlow(FlowRecord flow);
-
-    protected override void BeginProcessing()
+    protected sealed override void BeginAnalysis()
     {
         try
         {
-            Exclusion = FlowExclusion.Parse(Exclude);
+            _hunt = CreateHunt(MinimumScore);
         }
-        catch (FormatException e)
+        catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(e.Message, nameof(Exclude), e),
-                ErrorIds.ExcludeInvalid, ErrorCategory.InvalidArgument, Exclude));
+            ThrowTerminatingError(new ErrorRecord(e, OptionErrorId, ErrorCategory.InvalidArgument, e.ParamName));
         }
-        base.BeginProcessing();
     }
 
-    /// <summary>Parses a list of networks given to <paramref name="parameterName"/>; null or empty gives <paramref name="fallback"/>.</summary>
-    protected AddressSet ParseNetworks(string[]? networks, string parameterName, AddressSet fallback)
+    protected sealed override void AddIncludedFlow(FlowRecord flow) => _hunt!.Add(flow);
+
+    protected sealed override void EndAnalysis()
     {
-        if (networks is null || networks.Length == 0) return fallback;
-        try
+        var hunt = _hunt!;
+        var findings = hunt.GetFindings();
+        WriteVerbose((ExcludedFlows > 0 ? $"{ExcludedFlows:N0} flows left out by -Exclude; " : "") + hunt.Summary);
+        foreach (string bound in hunt.BoundsReached) WriteWarning(bound);
+        foreach (var finding in findings)
         {
-            return AddressSet.Parse(networks);
-        }
-        catch (FormatException e)
-        {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{parameterName}: {e.Message}", parameterName, e),
-                ErrorIds.NetworkInvalid, ErrorCategory.InvalidArgument, networks));
-            return fallback;
+            ThrowIfStopping();
+            WriteObject(finding);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
 using FlowForensics.Storage;
@@ -46,11 +47,15 @@ public sealed class FlowReport
     private long _timelineFindingsOffered, _seq;
     private bool _completed;
 
-    public FlowReport(FlowReportOptions? options = null, IReadOnlyList<ReportAnalysis>? analyses = null)
+    /// <summary>
+    /// A report whose hunts are <paramref name="hunts"/>, or when null the standard hunts made with
+    /// <see cref="FlowReportOptions.Hunts"/>; the top-N statistics always run.
+    /// </summary>
+    public FlowReport(FlowReportOptions? options = null, IReadOnlyList<IHunt>? hunts = null)
     {
         _options = options ?? new FlowReportOptions();
         _options.Validate();
-        _analyses = analyses ?? StandardReportAnalyses.Create(_options.Top);
+        _analyses = StandardReportAnalyses.Create(_options.Top, _options.Hunts, hunts);
         _replaced = new bool[_analyses.Count];
         _traffic = new TrafficHistogram(_options.TrafficBuckets);
         // a max-heap on start: the latest kept flow is on top and leaves first when an earlier one comes

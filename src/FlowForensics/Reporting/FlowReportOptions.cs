@@ -18,10 +18,14 @@ public sealed record FlowReportOptions
     /// <summary>A case name or title shown at the top of the summary; null for none.</summary>
     public string? Title { get; init; }
 
+    /// <summary>The settings of the report's hunts: inside networks, exclusions, minimum score, each hunt's thresholds.</summary>
+    public HuntSettings Hunts { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad value.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Top, 1, nameof(Top));
+        ArgumentNullException.ThrowIfNull(Hunts, nameof(Hunts));
         ArgumentOutOfRangeException.ThrowIfNegative(TimelineFlowLimit, nameof(TimelineFlowLimit));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(TimelineFlowLimit, ExcelLimits.MaxDataRows, nameof(TimelineFlowLimit));
         ArgumentOutOfRangeException.ThrowIfLessThan(SheetRowLimit, 1, nameof(SheetRowLimit));

@@ -1,7 +1,4 @@
-using FlowForensics.Analysis.Beacons;
-using FlowForensics.Analysis.Exfiltration;
-using FlowForensics.Analysis.LateralMovement;
-using FlowForensics.Analysis.Scan;
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.Analysis.TopN;
 using FlowForensics.Flows;
 
@@ -16,11 +13,9 @@ public sealed class ReportAnalysis
     private readonly Action<FlowRecord> _add;
     private readonly Func<IEnumerable<object>> _results;
 
-    public ReportAnalysis(string sheetName, string description, Action<FlowRecord> add, Func<IEnumerable<object>> results)
+    private ReportAnalysis(string sheetName, string description, Action<FlowRecord> add, Func<IEnumerable<object>> results)
     {
         ArgumentException.ThrowIfNullOrEmpty(sheetName);
-        ArgumentNullException.ThrowIfNull(add);
-        ArgumentNullException.ThrowIfNull(results);
         SheetName = sheetName;
         Description = description ?? "";
         _add = add;
@@ -37,6 +32,9 @@ public sealed class ReportAnalysis
     /// the report lists those and does not run the hunt again (the user's own run, with its settings, wins).</summary>
     public Type? FindingType { get; private init; }
 
+    /// <summary>The hunt behind this analysis; null for a statistic.</summary>
+    public IHunt? Hunt { get; private init; }
+
     /// <summary>One selected flow.</summary>
     public void Add(FlowRecord flow) => _add(flow);
 
@@ -52,30 +50,31 @@ public sealed class ReportAnalysis
     }
 
     /// <summary>
-    /// A hunt: <paramref name="add"/> feeds <paramref name="detector"/> each flow, <paramref name="findings"/> reads its
-    /// findings at the end. Adding a hunt to the report is one line in <see cref="StandardReportAnalyses.Create"/>.
+    /// A hunt, on the sheet named by its <see cref="IHunt.Title"/>; flows that <paramref name="exclusion"/> allowlists are
+    /// left out of it, as <c>-Exclude</c> does on the Find-* cmdlets.
     /// </summary>
-    public static ReportAnalysis Hunt<TDetector, TFinding>(string sheetName, string description, TDetector detector,
-        Action<TDetector, FlowRecord> add, Func<TDetector, IEnumerable<TFinding>> findings)
-        where TFinding : notnull
+    public static ReportAnalysis ForHunt(IHunt hunt, FlowExclusion? exclusion = null)
     {
-        ArgumentNullException.ThrowIfNull(add);
-        ArgumentNullException.ThrowIfNull(findings);
-        return new ReportAnalysis(sheetName, description, f => add(detector, f), () => findings(detector).Cast<object>())
+        ArgumentNullException.ThrowIfNull(hunt);
+        var excluded = exclusion is { IsEmpty: false } ? exclusion : null;
+        Action<FlowRecord> add = excluded is null ? hunt.Add : flow => { if (!excluded.Excludes(flow)) hunt.Add(flow); };
+        return new ReportAnalysis(hunt.Title, $"{hunt.Description}, findings scoring at least {hunt.Options.MinimumScore:0.##}", add,
+            () => hunt.GetFindings())
         {
-            FindingType = typeof(TFinding),
+            FindingType = hunt.FindingType,
+            Hunt = hunt,
         };
     }
 }
 
 /// <summary>
-/// The standard analyses of Export-FlowReport: every report runs these over the flows it receives, one sheet each.
-/// This list is the one place to add a hunt to the report (one line each, see <see cref="ReportAnalysis.Hunt"/>).
+/// The standard analyses of Export-FlowReport: three top-N statistics, then the hunts (by default
+/// <see cref="HuntSettings.CreateHunts"/>), one sheet each.
 /// </summary>
 public static class StandardReportAnalyses
 {
-    /// <summary>Fresh analyses for one report; <paramref name="top"/> rows in each top-N sheet.</summary>
-    public static IReadOnlyList<ReportAnalysis> Create(int top) =>
+    /// <summary>The top-N statistics, <paramref name="top"/> rows in each.</summary>
+    public static IReadOnlyList<ReportAnalysis> Statistics(int top) =>
     [
         ReportAnalysis.TopN("Top talkers", "Address", TopNOrder.Bytes, top,
             "addresses ranked by bytes; a flow counts for both its source and its destination (Measure-FlowTopN -Property Address -OrderBy Bytes)"),
@@ -83,13 +82,13 @@ public static class StandardReportAnalyses
             "destination ports ranked by flows (Measure-FlowTopN -Property DstPort)"),
         ReportAnalysis.TopN("Top conversations", "Conversation", TopNOrder.Bytes, top,
             "protocol, source and destination address and port ranked by bytes (Measure-FlowTopN -Property Conversation -OrderBy Bytes)"),
-        ReportAnalysis.Hunt("Beacons", "periodic connections scored on timing, size, coverage and evenness, default settings (Find-FlowBeacon)",
-            new BeaconDetector(new BeaconOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
-        ReportAnalysis.Hunt("Exfiltration", "large uploads, unusual ports, ratio shifts, off-hours transfers, DNS and ICMP tunnels, default settings (Find-FlowExfiltration)",
-            new ExfiltrationDetector(new ExfiltrationOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
-        ReportAnalysis.Hunt("Scans", "horizontal, vertical and block scans, sweeps and probe types, default settings (Find-FlowScan)",
-            new ScanDetector(new ScanDetectorOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
-        ReportAnalysis.Hunt("Lateral movement", "inside-to-inside administration connections, chains and fan-out, default settings (Find-FlowLateralMovement)",
-            new LateralMovementDetector(new LateralMovementOptions()), static (d, f) => d.Add(f), static d => d.GetFindings()),
     ];
+
+    /// <summary>Fresh analyses for one report: the statistics, then <paramref name="hunts"/> (default: the standard hunts with <paramref name="settings"/>).</summary>
+    public static IReadOnlyList<ReportAnalysis> Create(int top, HuntSettings? settings = null, IReadOnlyList<IHunt>? hunts = null)
+    {
+        settings ??= new HuntSettings();
+        hunts ??= settings.CreateHunts();
+        return [.. Statistics(top), .. hunts.Select(h => ReportAnalysis.ForHunt(h, settings.Exclusion))];
+    }
 }

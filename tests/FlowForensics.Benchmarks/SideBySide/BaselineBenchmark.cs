@@ -52,9 +52,9 @@ public static class BaselineBenchmark
         GC.KeepAlive(detector);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Find-FlowAnomaly engine: {compared:N0} flows in {compareSeconds:0.0} s ({compared / compareSeconds / 1e6:0.00} M flows/s), {findings.Count} findings, managed heap {heapCompare / 1e6:0} MB with the detector alive"));
-        int found = scenario.Truth.Count(t => findings.Any(f => f.AnomalyType == t.Type && f.Host == t.Host && f.Window == t.Window));
+        int found = scenario.Truth.Count(t => findings.Any(f => f.Kind == t.Type && f.Host == t.Host && f.Window == t.Window));
         Console.WriteLine($"planted anomalies found: {found} of {scenario.Truth.Count}");
-        foreach (var t in scenario.Truth.Where(t => !findings.Any(f => f.AnomalyType == t.Type && f.Host == t.Host && f.Window == t.Window)))
+        foreach (var t in scenario.Truth.Where(t => !findings.Any(f => f.Kind == t.Type && f.Host == t.Host && f.Window == t.Window)))
             Console.WriteLine($"  missed: {t.Type} {t.Host} {t.Window:HH:mm} ({t.What}); findings for the host: {string.Join("; ", findings.Where(f => f.Host == t.Host).Select(f => f.Reason))}");
         Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB");
         return found == scenario.Truth.Count ? 0 : 1;

@@ -61,7 +61,7 @@ public sealed class FlowBaselineCaptureTests(ITestOutputHelper output)
         foreach (var f in Ordinary.Value.Flows) detector.Add(f);
         var findings = detector.GetFindings();
         output.WriteLine($"{Ordinary.Value.Files} captures, {Ordinary.Value.Flows.Count} flows, {baseline.Hosts.Count} hosts: {findings.Count} findings");
-        foreach (var f in findings) output.WriteLine($"{f.AnomalyType} {f.Host} {f.Window:yyyy-MM-dd HH:mm}: {f.Reason}");
+        foreach (var f in findings) output.WriteLine($"{f.Kind} {f.Host} {f.Window:yyyy-MM-dd HH:mm}: {f.Reason}");
         Assert.True(Ordinary.Value.Files > 100, "the shared ordinary captures are missing");
         // Measured: 0 findings. Every peer, service and hour is in the baseline, and no interval passes 1.5 x its own maximum.
         Assert.Empty(findings);
@@ -76,9 +76,9 @@ public sealed class FlowBaselineCaptureTests(ITestOutputHelper output)
         var detector = new AnomalyDetector(baseline, new AnomalyDetectorOptions());
         foreach (var f in Meter(SharedData.Path("data", "malicious", "suricata-verify", capture))) detector.Add(f);
         var findings = detector.GetFindings();
-        foreach (var f in findings) output.WriteLine($"{f.AnomalyType} {f.Host} {f.Window:yyyy-MM-dd HH:mm}: {f.Reason}");
-        var flood = Assert.Single(findings, f => f.AnomalyType.EndsWith("Flood", StringComparison.Ordinal));
-        Assert.Equal(type, flood.AnomalyType);
+        foreach (var f in findings) output.WriteLine($"{f.Kind} {f.Host} {f.Window:yyyy-MM-dd HH:mm}: {f.Reason}");
+        var flood = Assert.Single(findings, f => f.Kind.EndsWith("Flood", StringComparison.Ordinal));
+        Assert.Equal(type, flood.Kind);
         Assert.Equal(target, flood.Host);
         Assert.Equal(packets, flood.Observed);
         Assert.Equal("T1498.001", flood.Technique);

@@ -57,30 +57,30 @@ public sealed class FlowBaselineTests(ITestOutputHelper output)
         int found = 0;
         foreach (var truth in scenario.Truth)
         {
-            bool hit = findings.Any(f => f.AnomalyType == truth.Type && f.Host == truth.Host && f.Window == truth.Window);
+            bool hit = findings.Any(f => f.Kind == truth.Type && f.Host == truth.Host && f.Window == truth.Window);
             output.WriteLine($"{(hit ? "found " : "MISSED")} {truth.Type,-12} {truth.Host,-10} {truth.Window:HH:mm} {truth.What}");
             if (hit) found++;
         }
         int explained = findings.Count(f => scenario.Truth.Any(t => Explains(t, f)));
         foreach (var f in findings.Where(f => !scenario.Truth.Any(t => Explains(t, f))))
-            output.WriteLine($"unexplained: {f.AnomalyType} {f.Host} {f.Window:HH:mm}: {f.Reason}");
+            output.WriteLine($"unexplained: {f.Kind} {f.Host} {f.Window:HH:mm}: {f.Reason}");
         double recall = (double)found / scenario.Truth.Count;
         double precision = (double)explained / findings.Count;
         output.WriteLine($"recall {recall:0.00} ({found}/{scenario.Truth.Count}), precision {precision:0.00} ({explained}/{findings.Count})");
         Assert.Equal(15, scenario.Truth.Count);
         Assert.True(recall >= MinRecall, $"recall {recall:0.00}");
         Assert.True(precision >= MinPrecision, $"precision {precision:0.00}");
-        Assert.All(findings.Where(f => !scenario.Truth.Any(t => Explains(t, f))), f => Assert.Equal(AnomalyTypes.NewPeer, f.AnomalyType));
+        Assert.All(findings.Where(f => !scenario.Truth.Any(t => Explains(t, f))), f => Assert.Equal(AnomalyTypes.NewPeer, f.Kind));
 
         // Each flood names its technique and its sources; the surges their metric.
-        var syn = findings.Single(f => f.AnomalyType == AnomalyTypes.SynFlood);
+        var syn = findings.Single(f => f.Kind == AnomalyTypes.SynFlood);
         Assert.Equal("T1499.001", syn.Technique);
         Assert.Equal(20_000, syn.Observed);
         Assert.Equal(1024, syn.Sources);
         Assert.Equal("80/tcp", syn.Ports);
-        Assert.Equal("T1498.001", findings.Single(f => f.AnomalyType == AnomalyTypes.UdpFlood).Technique);
-        Assert.Equal(41, findings.Single(f => f.AnomalyType == AnomalyTypes.UdpFlood).Sources); // 40 flooders and the file server's backup
-        var surge = findings.First(f => f.AnomalyType == AnomalyTypes.VolumeSurge && f.Host == BaselineScenario.Workstation(0));
+        Assert.Equal("T1498.001", findings.Single(f => f.Kind == AnomalyTypes.UdpFlood).Technique);
+        Assert.Equal(41, findings.Single(f => f.Kind == AnomalyTypes.UdpFlood).Sources); // 40 flooders and the file server's backup
+        var surge = findings.First(f => f.Kind == AnomalyTypes.VolumeSurge && f.Host == BaselineScenario.Workstation(0));
         Assert.Contains(surge.Metric, (string[])["BytesOut", "PacketsOut"]);
         Assert.True(surge.Bytes >= 300_000_000 && surge.Deviation > 100, surge.Reason);
         Assert.Contains("sent 30", surge.Reason, StringComparison.Ordinal);
@@ -92,11 +92,11 @@ public sealed class FlowBaselineTests(ITestOutputHelper output)
     {
         var scenario = new BaselineScenario(new BaselineScenarioOptions { Plant = false, Seed = 3 });
         var findings = Compare(Learn(scenario), scenario);
-        foreach (var f in findings) output.WriteLine($"{f.AnomalyType} {f.Host} {f.Window:HH:mm}: {f.Reason}");
+        foreach (var f in findings) output.WriteLine($"{f.Kind} {f.Host} {f.Window:HH:mm}: {f.Reason}");
         // Measured: 16 findings, 14 NewPeer (the long tail: one unknown peer per 50 workstation-hours) and 2 VolumeSurge
         // (the ordinary 50 MB download, one per 200 workstation-hours, 14 times a workstation's usual hour). Nothing else.
         Assert.All(findings, f => Assert.True(
-            f.AnomalyType == AnomalyTypes.NewPeer && f.Bytes < 100_000 || f.AnomalyType == AnomalyTypes.VolumeSurge && f.Metric is "BytesIn" or "PacketsIn",
+            f.Kind == AnomalyTypes.NewPeer && f.Bytes < 100_000 || f.Kind == AnomalyTypes.VolumeSurge && f.Metric is "BytesIn" or "PacketsIn",
             f.Reason));
         Assert.True(findings.Count <= 16, $"{findings.Count} findings");
     }
@@ -298,7 +298,7 @@ public sealed class FlowBaselineTests(ITestOutputHelper output)
         var scenario = new BaselineScenario(new BaselineScenarioOptions { Workstations = 20 });
         var baseline = Learn(scenario);
         var floods = Compare(baseline, scenario, new AnomalyDetectorOptions { Types = ["synflood", "UdpFlood"] });
-        Assert.Equal(["SynFlood", "UdpFlood"], floods.Select(f => f.AnomalyType).OrderBy(static t => t, StringComparer.Ordinal));
+        Assert.Equal(["SynFlood", "UdpFlood"], floods.Select(f => f.Kind).OrderBy(static t => t, StringComparer.Ordinal));
 
         var exclusion = FlowExclusion.Parse([BaselineScenario.WebServer]);
         var detector = new AnomalyDetector(baseline, new AnomalyDetectorOptions());

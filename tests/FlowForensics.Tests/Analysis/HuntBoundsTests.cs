@@ -69,7 +69,7 @@ public sealed class HuntBoundsTests
         Assert.Equal(150, detector.GroupsDropped);
         Assert.True(detector.SingletonsEvicted > 0);
         var hit = Assert.Single(detector.GetFindings());
-        Assert.Equal("10.0.0.8", hit.SrcAddr);
+        Assert.Equal("10.0.0.8", hit.Host);
         Assert.Equal(10, hit.Connections);
     }
 
@@ -81,7 +81,7 @@ public sealed class HuntBoundsTests
         Assert.Equal(3, detector.HostCount);
         Assert.Equal(7, detector.HostsDropped);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExfiltrationDetector(new ExfiltrationOptions { MinimumScore = 1.5 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BeaconDetector(new BeaconOptions { MinimumConnections = 3 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BeaconDetector(new BeaconOptions { MinimumConnections = 2 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BeaconDetector(new BeaconOptions { MinimumScore = double.NaN }));
     }
 }

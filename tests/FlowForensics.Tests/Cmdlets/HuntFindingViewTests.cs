@@ -28,7 +28,7 @@ public sealed class HuntFindingViewTests
         string text = s.Render(Flows + "$flows | Find-FlowExfiltration");
         Assert.False(s.HadErrors, string.Join("; ", s.Errors));
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines, static l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Score\s+Technique\s+ATT&CK\s+Host\s+Peers\s+BytesOut\s+BytesIn\s+Ratio\s+Flows\s*$"));
+        Assert.Single(lines, static l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Score\s+Kind\s+ATT&CK\s+Host\s+Peers\s+BytesOut\s+BytesIn\s+Ratio\s+Flows\s*$"));
         Assert.Single(lines, static l => l.Contains("UnusualPort T1048", StringComparison.Ordinal) && l.Contains("198.51.100.200:4444/TCP", StringComparison.Ordinal));
         Assert.Single(lines, static l => l.Contains("DnsTunnel   T1071.004", StringComparison.Ordinal) && l.Contains("10.20.1.29", StringComparison.Ordinal));
         Assert.All(lines, static l => Assert.True(l.TrimEnd('\r').Length <= 120, $"wider than 120: '{l}'"));

@@ -232,7 +232,7 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.All(timelineFlows, r => Assert.Equal("TCP", r["Protocol"].Text));
         // the standard hunts ran over the same flows: the demo's planted beacon and exfiltration are on their sheets
         var (_, beacons) = wb.Table("Beacons");
-        Assert.Contains(beacons, r => r["SrcAddr"].Text == "10.20.1.23" && r["DstAddr"].Text == "203.0.113.50");
+        Assert.Contains(beacons, r => r["Host"].Text == "10.20.1.23" && r["DstAddr"].Text == "203.0.113.50");
         var (_, exfiltration) = wb.Table("Exfiltration");
         Assert.Contains(exfiltration, r => r["Host"].Text == "10.20.0.26");
     }

@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.Flows;
 using FlowForensics.Reporting;
 using FlowForensics.Tests.Cmdlets;
@@ -57,7 +58,7 @@ public sealed class FlowReportEngineTests : IDisposable
     public void The_timeline_keeps_the_earliest_flows_whatever_order_they_come_in()
     {
         var flows = CmdletKit.RandomFlows(5_000, seed: 7, CmdletKit.T0, TimeSpan.FromHours(3));   // shuffled starts
-        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 300 }, StatisticsOnly(5));
+        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 300 }, hunts: []);
         foreach (var f in flows) report.AddFlow(f);
         var wb = report.Complete();
         var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
@@ -166,25 +167,49 @@ public sealed class FlowReportEngineTests : IDisposable
         Assert.Equal(2, wb.Table("a_b_c___x_").Rows.Count);
     }
 
-    /// <summary>A finding of the analysis below: flat, as every hunt's.</summary>
-    public sealed record LargeFlowFinding(DateTime FirstSeen, string SrcAddr, string DstAddr, long Bytes, string Reason);
+    /// <summary>A finding of the hunt below: flat, as every hunt's, and on the common contract.</summary>
+    public sealed record LargeFlowFinding(DateTime FirstSeen, DateTime LastSeen, string Host, string DstAddr, long Bytes, double Score, string Reason) : IHuntFinding
+    {
+        public string Kind => "LargeFlow";
+        public string Technique => "T1048";
+    }
+
+    /// <summary>A hunt written outside the engine: flows over 90,000 bytes.</summary>
+    private sealed class LargeFlowHunt : IHunt<LargeFlowFinding>
+    {
+        private readonly List<LargeFlowFinding> _found = [];
+        private sealed record Settings : HuntOptions;
+        public string Title => "Large flows";
+        public string Description => "flows over 90,000 bytes";
+        public Type FindingType => typeof(LargeFlowFinding);
+        public HuntOptions Options { get; } = new Settings();
+        public long FlowCount { get; private set; }
+        public string Summary => $"{FlowCount} flows";
+        public IReadOnlyList<string> BoundsReached => [];
+
+        public void Add(FlowRecord f)
+        {
+            FlowCount++;
+            if (f.Bytes > 90_000) _found.Add(new(f.Start, f.End, f.SrcAddr!.ToString(), f.DstAddr!.ToString(), f.Bytes, 0.9, $"{f.Bytes:N0} bytes in one flow"));
+        }
+
+        public IReadOnlyList<LargeFlowFinding> GetFindings() => _found;
+
+        IReadOnlyList<IHuntFinding> IHunt.GetFindings() => _found;
+    }
 
     [Fact]
-    public void A_hunt_plugs_into_the_report_with_one_adapter_and_gets_a_sheet_and_timeline_rows()
+    public void A_hunt_on_the_contract_plugs_into_the_report_and_gets_a_sheet_and_timeline_rows()
     {
         var flows = CmdletKit.RandomFlows(2_000, seed: 11, CmdletKit.T0, TimeSpan.FromHours(1));
-        var hunt = ReportAnalysis.Hunt("Large flows", "flows over 90,000 bytes", new List<LargeFlowFinding>(),
-            static (found, f) => { if (f.Bytes > 90_000) found.Add(new(f.Start, f.SrcAddr!.ToString(), f.DstAddr!.ToString(), f.Bytes, $"{f.Bytes:N0} bytes in one flow")); },
-            static found => found);
-        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 0 }, [.. StatisticsOnly(5), hunt]);
+        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 0 }, [new LargeFlowHunt()]);
         foreach (var f in flows) report.AddFlow(f);
         var wb = report.Complete();
         var expected = flows.Where(f => f.Bytes > 90_000).ToList();
         Assert.NotEmpty(expected);
         var sheet = wb.Sheets.Single(t => t.Name == "Large flows");
-        Assert.Equal(["FirstSeen", "SrcAddr", "DstAddr", "Bytes", "Reason"], sheet.Columns.Select(c => c.Name));
-        Assert.Equal([ReportColumnKind.DateTime, ReportColumnKind.Text, ReportColumnKind.Text, ReportColumnKind.Count, ReportColumnKind.Text], sheet.Columns.Select(c => c.Kind));
-        Assert.Equal(expected.Select(f => f.Bytes), sheet.Rows.Select(r => (long)r[3]!));
+        Assert.Equal(["FirstSeen", "LastSeen", "Host", "DstAddr", "Bytes", "Score", "Reason", "Kind", "Technique"], sheet.Columns.Select(c => c.Name));
+        Assert.Equal(expected.Select(f => f.Bytes), sheet.Rows.Select(r => (long)r[4]!));
         var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
         Assert.Equal(expected.Count, timeline.Rows.Count);   // no flows listed (limit 0), every finding
         Assert.All(timeline.Rows, r => Assert.Equal("Large flows", r[3]));
@@ -192,6 +217,22 @@ public sealed class FlowReportEngineTests : IDisposable
         Assert.Equal(["Traffic", "Top talkers", "Top ports", "Top conversations", "Large flows", "Timeline"], wb.Sheets.Select(t => t.Name));
     }
 
-    /// <summary>The standard list without its hunts, so a test of the timeline or of an adapter counts only its own rows.</summary>
-    private static List<ReportAnalysis> StatisticsOnly(int top) => [.. StandardReportAnalyses.Create(top).Where(a => a.FindingType is null)];
+    [Fact]
+    public void The_report_runs_its_hunts_with_the_settings_it_is_given()
+    {
+        // The tour's admin workstation (demo: 10.20.0.7) is the first hop of the lateral movement unless excluded.
+        var flows = CmdletKit.RandomFlows(500, seed: 5, CmdletKit.T0, TimeSpan.FromMinutes(10));
+        var defaults = new FlowReport(new FlowReportOptions());
+        var strict = new FlowReport(new FlowReportOptions { Hunts = new HuntSettings { MinimumScore = 1.0, Exclusion = FlowExclusion.Parse(["0.0.0.0/0", "::/0"]) } });
+        foreach (var f in flows)
+        {
+            defaults.AddFlow(f);
+            strict.AddFlow(f);
+        }
+        var hunts = strict.Complete().Sheets.Where(t => t.Name is "Beacons" or "Exfiltration" or "Scans" or "Lateral movement").ToList();
+        Assert.Equal(4, hunts.Count);
+        Assert.All(hunts, t => Assert.Empty(t.Rows));
+        Assert.All(hunts, t => Assert.Contains("at least 1", t.Note));
+        Assert.Contains(defaults.Complete().Sheets, t => t.Name == "Beacons" && t.Note!.Contains("at least 0.5"));
+    }
 }

@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.Hunting;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -11,8 +12,14 @@ namespace FlowForensics.Analysis.Baselines;
 /// services, activity at hours a host was never active, and hosts the baseline never saw. Memory is bounded by
 /// <see cref="BaselineLimits"/>: per (host or network, interval) a small cell, per host a bounded set of new things.
 /// </summary>
-public sealed class AnomalyDetector
+public sealed class AnomalyDetector : IHunt<AnomalyFinding>
 {
+    /// <summary>The weakest anomaly (a new host) scored 30 of 100 before the common scale; that point is 0.5 now (see <see cref="HuntScore"/>).</summary>
+    public const double FormerThreshold = 0.3;
+
+    /// <summary>A score in the former points (0..100) on the common 0..1 scale.</summary>
+    private static double Points(double points) => HuntScore.Calibrate(points / 100, FormerThreshold);
+
     private const double MadScale = 0.6745;
     private const int SampleSize = 5;
 
@@ -39,6 +46,26 @@ public sealed class AnomalyDetector
     }
 
     public long FlowCount { get; private set; }
+
+    public AnomalyDetectorOptions Options => _options;
+
+    HuntOptions IHunt.Options => _options;
+
+    public string Title => "Anomalies";
+
+    public string Description => "surges, floods, new peers, services, hours and hosts against a baseline (Find-FlowAnomaly)";
+
+    public Type FindingType => typeof(AnomalyFinding);
+
+    private int _findingCount = -1;
+
+    public string Summary => $"{FlowCount:N0} flows compared with the baseline" + (_findingCount >= 0 ? $": {_findingCount:N0} findings." : ".");
+
+    public IReadOnlyList<string> BoundsReached => HostsDropped > 0 || CellsDropped > 0
+        ? [$"The comparison reached its bounds: {HostsDropped:N0} host ends and {CellsDropped:N0} interval counts were left out."]
+        : [];
+
+    IReadOnlyList<IHuntFinding> IHunt.GetFindings() => GetFindings();
 
     public long HostsDropped { get; private set; }
 
@@ -167,13 +194,14 @@ public sealed class AnomalyDetector
         {
             for (int id = 0; id < statesById.Length; id++) AddHostFindings(findings, hostsById[id].ToString(), statesById[id]);
         }
-        var result = _types is null ? findings : findings.Where(f => _types.Contains(f.AnomalyType)).ToList();
+        var result = findings.Where(f => f.Score >= _options.MinimumScore && (_types is null || _types.Contains(f.Kind))).ToList();
         result.Sort(static (a, b) =>
         {
             int c = a.Window.CompareTo(b.Window);
             if (c == 0) c = b.Score.CompareTo(a.Score);
             return c != 0 ? c : string.CompareOrdinal(a.Host, b.Host);
         });
+        _findingCount = result.Count;
         return result;
     }
 
@@ -207,7 +235,7 @@ public sealed class AnomalyDetector
         {
             Host = host,
             Scope = scope,
-            AnomalyType = AnomalyTypes.VolumeSurge,
+            Kind = AnomalyTypes.VolumeSurge,
             Technique = m is BaselineMetric.BytesIn or BaselineMetric.PacketsIn or BaselineMetric.FlowsIn && c.FlowsIn >= _options.FloodMinFlows ? "T1498" : string.Empty,
             Window = window,
             WindowLength = _baseline.Interval,
@@ -216,7 +244,7 @@ public sealed class AnomalyDetector
             Expected = Math.Round(worstUpper, 1),
             Median = s.Median,
             Deviation = Math.Round(worstZ, 2),
-            Score = Math.Round(Math.Min(100, 50 * worstZ / _options.Threshold), 1),
+            Score = Points(Math.Min(100, 50 * worstZ / _options.Threshold)),
             Flows = c.FlowsIn + c.FlowsOut,
             Packets = c.PacketsIn + c.PacketsOut,
             Bytes = c.BytesIn + c.BytesOut,
@@ -269,7 +297,7 @@ public sealed class AnomalyDetector
         {
             Host = host,
             Scope = "Host",
-            AnomalyType = type,
+            Kind = type,
             Technique = technique,
             Window = window,
             WindowLength = _baseline.Interval,
@@ -278,7 +306,7 @@ public sealed class AnomalyDetector
             Expected = profile is null ? 0 : Math.Round(RobustBound(stats), 1),
             Median = stats.Median,
             Deviation = Math.Round(z, 2),
-            Score = Math.Round(Math.Min(100, 80 + (10 * Math.Log10((double)observed / minimum))), 1),
+            Score = Points(Math.Min(100, 80 + (10 * Math.Log10((double)observed / minimum)))),
             Flows = c.FlowsIn + c.FlowsOut,
             Packets = c.PacketsIn + c.PacketsOut,
             Bytes = c.BytesIn + c.BytesOut,
@@ -299,12 +327,12 @@ public sealed class AnomalyDetector
             findings.Add(new AnomalyFinding
             {
                 Host = host,
-                AnomalyType = AnomalyTypes.NewHost,
+                Kind = AnomalyTypes.NewHost,
                 Window = Floor(state.First),
                 WindowLength = _baseline.Interval,
                 Metric = "Flows",
                 Observed = state.Flows,
-                Score = 30,
+                Score = Points(30),
                 Flows = state.Flows,
                 Packets = state.Packets,
                 Bytes = state.Bytes,
@@ -326,13 +354,13 @@ public sealed class AnomalyDetector
                 findings.Add(new AnomalyFinding
                 {
                     Host = host,
-                    AnomalyType = AnomalyTypes.NewPeer,
+                    Kind = AnomalyTypes.NewPeer,
                     Window = group.Key,
                     WindowLength = _baseline.Interval,
                     Metric = "Peers",
                     Observed = count,
                     Expected = profile.PeersSeen,
-                    Score = Math.Round(Math.Min(100, 30 + (10 * Math.Log10(1 + (bytes / 10_000.0)))), 1),
+                    Score = Points(Math.Min(100, 30 + (10 * Math.Log10(1 + (bytes / 10_000.0))))),
                     Flows = flows,
                     Bytes = bytes,
                     Peers = string.Join(", ", list.Take(SampleSize).Select(static p => p.Key.ToString())),
@@ -355,13 +383,13 @@ public sealed class AnomalyDetector
                 findings.Add(new AnomalyFinding
                 {
                     Host = host,
-                    AnomalyType = AnomalyTypes.NewPort,
+                    Kind = AnomalyTypes.NewPort,
                     Window = Floor(first),
                     WindowLength = _baseline.Interval,
                     Metric = "Ports",
                     Observed = count,
                     Expected = profile.PortsSeen,
-                    Score = Math.Round(Math.Min(100, 35 + (5 * Math.Log10(1 + flows))), 1),
+                    Score = Points(Math.Min(100, 35 + (5 * Math.Log10(1 + flows)))),
                     Flows = flows,
                     Bytes = bytes,
                     Ports = string.Join(", ", reported.Take(SampleSize).Select(static p => $"{p.Key} ({(p.Value.Server ? "offered" : "used")})")),
@@ -380,12 +408,12 @@ public sealed class AnomalyDetector
                 findings.Add(new AnomalyFinding
                 {
                     Host = host,
-                    AnomalyType = AnomalyTypes.UnusualHour,
+                    Kind = AnomalyTypes.UnusualHour,
                     Window = hourStart,
                     WindowLength = TimeSpan.FromHours(1),
                     Metric = "Flows",
                     Observed = seen.Flows,
-                    Score = Math.Round(Math.Min(100, 40 + (5 * Math.Log10(1 + seen.Flows))), 1),
+                    Score = Points(Math.Min(100, 40 + (5 * Math.Log10(1 + seen.Flows)))),
                     Flows = seen.Flows,
                     Bytes = seen.Bytes,
                     Peers = seen.Peer.ToString(),

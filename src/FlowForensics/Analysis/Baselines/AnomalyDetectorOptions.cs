@@ -1,7 +1,9 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.Baselines;
 
 /// <summary>The thresholds of <see cref="AnomalyDetector"/>; docs/detections.md explains each.</summary>
-public sealed record AnomalyDetectorOptions
+public sealed record AnomalyDetectorOptions : HuntOptions
 {
     /// <summary>The modified z-score above which a volume is a surge (3.5, Iglewicz and Hoaglin's outlier cut-off).</summary>
     public double Threshold { get; init; } = 3.5;
@@ -58,6 +60,7 @@ public sealed record AnomalyDetectorOptions
 
     internal void Validate()
     {
+        ValidateCommon();
         if (!(Threshold > 0) || double.IsInfinity(Threshold)) throw new ArgumentOutOfRangeException(nameof(Threshold), Threshold, "The threshold must be a positive number.");
         if (!(MaxFactor >= 0) || double.IsInfinity(MaxFactor)) throw new ArgumentOutOfRangeException(nameof(MaxFactor), MaxFactor, "The factor must be 0 or more.");
         ArgumentOutOfRangeException.ThrowIfNegative(MinSurgeBytes, nameof(MinSurgeBytes));

@@ -1,3 +1,5 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.Baselines;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace FlowForensics.Analysis.Baselines;
 /// <see cref="Observed"/> and <see cref="Expected"/> are in the unit of <see cref="Metric"/>: bytes, packets or flows per
 /// interval for volumes and floods, a count of new peers, services or flows for the others.
 /// </summary>
-public sealed class AnomalyFinding
+public sealed class AnomalyFinding : IHuntFinding
 {
     /// <summary>The host (an address) or network (CIDR) the finding is about; for floods, the target.</summary>
     public string Host { get; init; } = string.Empty;
@@ -13,8 +15,8 @@ public sealed class AnomalyFinding
     /// <summary>Host or Network.</summary>
     public string Scope { get; init; } = "Host";
 
-    /// <summary>VolumeSurge, NewPeer, NewPort, UnusualHour, NewHost, SynFlood, UdpFlood, IcmpFlood, PacketFlood, FlowFlood.</summary>
-    public string AnomalyType { get; init; } = string.Empty;
+    /// <summary>VolumeSurge, NewPeer, NewPort, UnusualHour, NewHost, SynFlood, UdpFlood, IcmpFlood, PacketFlood, FlowFlood (AnomalyType, formerly; the type data keeps the old name as an alias).</summary>
+    public string Kind { get; init; } = string.Empty;
 
     /// <summary>The MITRE ATT&amp;CK technique where one fits (T1498.001, T1499.001, T1498), else empty.</summary>
     public string Technique { get; init; } = string.Empty;
@@ -24,6 +26,12 @@ public sealed class AnomalyFinding
 
     /// <summary>The length of the window.</summary>
     public TimeSpan WindowLength { get; init; }
+
+    /// <summary>The start of the window the evidence was counted in (UTC): a baseline compares whole intervals.</summary>
+    public DateTime FirstSeen => Window;
+
+    /// <summary>The end of the window the evidence was counted in (UTC).</summary>
+    public DateTime LastSeen => Window + WindowLength;
 
     /// <summary>What was measured: BytesOut, BytesIn, PacketsOut, PacketsIn, FlowsOut, FlowsIn, Peers, Ports, Flows, Sources.</summary>
     public string Metric { get; init; } = string.Empty;
@@ -39,7 +47,7 @@ public sealed class AnomalyFinding
     /// <summary>The modified z-score (0.6745 × (observed − median) / MAD) for volumes and floods; 0 for the others.</summary>
     public double Deviation { get; init; }
 
-    /// <summary>A ranking aid from 0 to 100 (docs/detections.md gives the formula per type).</summary>
+    /// <summary>0 to 1, as every hunt (docs/detections.md gives the formula per type; it ran 0 to 100 in earlier builds).</summary>
     public double Score { get; init; }
 
     public long Flows { get; init; }

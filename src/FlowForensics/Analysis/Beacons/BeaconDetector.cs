@@ -13,8 +13,11 @@ namespace FlowForensics.Analysis.Beacons;
 /// coverage of the observation window and evenness over time, then discounted for what ordinary periodic traffic
 /// looks like (a destination many hosts share, NTP, DNS, both ends inside). Method and figures: docs/detections.md.
 /// </summary>
-public sealed class BeaconDetector
+public sealed class BeaconDetector : IHunt<BeaconFinding>
 {
+    /// <summary>The beacon score from which findings were reported before the common scale (now 0.5, see <see cref="HuntScore"/>).</summary>
+    public const double FormerThreshold = 0.6;
+
     private const double TimingWeight = 0.45, SizeWeight = 0.2, CoverageWeight = 0.15, HistogramWeight = 0.2;
 
     private readonly BeaconOptions _options;
@@ -30,6 +33,27 @@ public sealed class BeaconDetector
     }
 
     public BeaconOptions Options => _options;
+
+    HuntOptions IHunt.Options => _options;
+
+    public string Title => "Beacons";
+
+    public string Description => "periodic connections scored on timing, size, coverage and evenness (Find-FlowBeacon)";
+
+    public Type FindingType => typeof(BeaconFinding);
+
+    private int _findingCount = -1;
+
+    public string Summary =>
+        $"{FlowCount:N0} flows, {ConnectionCount:N0} connections in {GroupCount:N0} groups"
+        + (_findingCount >= 0 ? $": {_findingCount} beacon(s) at or above {_options.MinimumScore.ToString(CultureInfo.InvariantCulture)}." : ".")
+        + (SingletonsEvicted > 0 ? $" {SingletonsEvicted:N0} one-connection groups were dropped to stay within {_options.MaxGroups:N0} groups." : "");
+
+    public IReadOnlyList<string> BoundsReached => GroupsDropped > 0
+        ? [$"{GroupsDropped:N0} connections were not analysed: the bound of {_options.MaxGroups:N0} groups was reached."]
+        : [];
+
+    IReadOnlyList<IHuntFinding> IHunt.GetFindings() => GetFindings();
 
     /// <summary>Flow records given to <see cref="Add"/>.</summary>
     public long FlowCount { get; private set; }
@@ -79,6 +103,7 @@ public sealed class BeaconDetector
             int c = b.Score.CompareTo(a.Score);
             return c != 0 ? c : b.Connections.CompareTo(a.Connections);
         });
+        _findingCount = findings.Count;
         return findings;
     }
 
@@ -138,7 +163,7 @@ public sealed class BeaconDetector
             long d = samples[i].Ticks - samples[i - 1].Ticks;
             if (d >= minTicks) s.Intervals[m++] = d / (double)TimeSpan.TicksPerSecond;
         }
-        if (m < 3) return null;
+        if (m < 2) return null;
         var intervals = s.Intervals.AsSpan(0, m);
         var units = s.Units.AsSpan(0, m);
         intervals.CopyTo(units);
@@ -232,12 +257,19 @@ public sealed class BeaconDetector
             factor *= 0.7;
             discounts.Add("both ends are internal, where periodic services (directory, monitoring, sync) are usual");
         }
-        double score = Math.Round(raw * factor, 3);
+        // Calibrated to the common scale: 0.6, the beacon hunt's former reporting threshold, is 0.5 now.
+        double score = HuntScore.Calibrate(raw * factor, FormerThreshold);
+        if (g.Count < BeaconOptions.FewConnections && score > BeaconOptions.FewConnectionsScoreCap)
+        {
+            score = BeaconOptions.FewConnectionsScoreCap;
+            discounts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{g.Count} connections give only {m} interval{(m == 1 ? "" : "s")}, too few to tell a schedule from chance, so the score is capped at {BeaconOptions.FewConnectionsScoreCap}"));
+        }
 
         string protocolName = _options.ByHostPair ? string.Empty : IpProtocolNames.GetName(key.Protocol);
         var finding = new BeaconFinding
         {
-            SrcAddr = key.Src.ToString(),
+            Host = key.Src.ToString(),
             DstAddr = key.Dst.ToString(),
             DstPort = key.DstPort,
             Protocol = protocolName,
@@ -268,7 +300,7 @@ public sealed class BeaconDetector
         var c = CultureInfo.InvariantCulture;
         string target = _options.ByHostPair ? f.DstAddr : $"{f.DstAddr}:{f.DstPort}/{f.Protocol}";
         var text = new System.Text.StringBuilder();
-        text.Append(c, $"{f.SrcAddr} connected to {target} {f.Connections} times, about every {Describe(f.MedianInterval)} ");
+        text.Append(c, $"{f.Host} connected to {target} {f.Connections} times, about every {Describe(f.MedianInterval)} ");
         text.Append(c, $"(±{f.JitterPercent:0.#} % jitter");
         if (f.MissedBeats > 0) text.Append(c, $", {f.MissedBeats} missed beat{(f.MissedBeats == 1 ? "" : "s")} tolerated");
         text.Append(')');

@@ -1,12 +1,22 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.Beacons;
 
 /// <summary>
 /// One suspected beacon: a source that connects to one destination service on a schedule. Flat (strings, numbers,
 /// DateTime, TimeSpan) so Export-Csv and Export-Excel keep every column. Scores are 0..1; <see cref="Reason"/> says why.
 /// </summary>
-public sealed class BeaconFinding
+public sealed class BeaconFinding : IHuntFinding
 {
-    public string SrcAddr { get; init; } = string.Empty;
+    /// <summary>The beaconing source (SrcAddr, formerly; the type data keeps the old name as an alias).</summary>
+    public string Host { get; init; } = string.Empty;
+
+    /// <summary>Always Beacon.</summary>
+    public string Kind => "Beacon";
+
+    /// <summary>MITRE ATT&amp;CK T1071 Application Layer Protocol (command and control over a regular schedule).</summary>
+    public string Technique => "T1071";
+
     public string DstAddr { get; init; } = string.Empty;
 
     /// <summary>Destination port; 0 when grouped by host pair only (-ByHostPair).</summary>

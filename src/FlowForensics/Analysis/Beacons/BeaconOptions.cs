@@ -3,16 +3,19 @@ using FlowForensics.Analysis.Hunting;
 namespace FlowForensics.Analysis.Beacons;
 
 /// <summary>Settings of <see cref="BeaconDetector"/>; the defaults are documented in docs/detections.md.</summary>
-public sealed record BeaconOptions
+public sealed record BeaconOptions : HuntOptions
 {
     /// <summary>Group by source and destination only (any port, any protocol) instead of (source, destination, port, protocol).</summary>
     public bool ByHostPair { get; init; }
 
-    /// <summary>Groups with fewer connections are not scored.</summary>
+    /// <summary>Groups with fewer connections are not scored (at least 3; below <see cref="FewConnections"/> the score is capped and the reason says why).</summary>
     public int MinimumConnections { get; init; } = 6;
 
-    /// <summary>Findings below this score are not reported.</summary>
-    public double MinimumScore { get; init; } = 0.6;
+    /// <summary>Fewer connections than this (two intervals) are too few to judge a schedule: such a beacon scores at most <see cref="FewConnectionsScoreCap"/>.</summary>
+    public const int FewConnections = 4;
+
+    /// <summary>The highest score of a group with fewer than <see cref="FewConnections"/> connections.</summary>
+    public const double FewConnectionsScoreCap = 0.45;
 
     /// <summary>Inside networks: a beacon between two inside hosts is discounted (periodic internal services).</summary>
     public AddressSet InternalNetwork { get; init; } = AddressSet.Private;
@@ -40,9 +43,8 @@ public sealed record BeaconOptions
 
     internal void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(MinimumConnections, 4, nameof(MinimumConnections));
-        if (MinimumScore is < 0 or > 1 || double.IsNaN(MinimumScore))
-            throw new ArgumentOutOfRangeException(nameof(MinimumScore), MinimumScore, "must be between 0 and 1");
+        ValidateCommon();
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinimumConnections, 3, nameof(MinimumConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSamplesPerGroup, 16, nameof(MaxSamplesPerGroup));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxGroups, 1, nameof(MaxGroups));
         ArgumentNullException.ThrowIfNull(InternalNetwork);

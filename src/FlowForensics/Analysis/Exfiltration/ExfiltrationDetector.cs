@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.Hunting;
 using System.Globalization;
 using FlowForensics.Analysis.Statistics;
 using FlowForensics.Flows;
@@ -11,8 +12,11 @@ namespace FlowForensics.Analysis.Exfiltration;
 /// names, large answers, query rate) and ICMP tunnelling (echo packets far larger than a ping's).
 /// Method, thresholds and measured precision/recall: docs/detections.md.
 /// </summary>
-public sealed class ExfiltrationDetector
+public sealed class ExfiltrationDetector : IHunt<ExfiltrationFinding>
 {
+    /// <summary>The exfiltration score from which findings were reported before the common scale (now 0.5, see <see cref="HuntScore"/>).</summary>
+    public const double FormerThreshold = 0.3;
+
     private const ushort IcmpEchoRequest = 8 << 8, Icmp6EchoRequest = 128 << 8;
 
     private readonly ExfiltrationOptions _options;
@@ -27,6 +31,26 @@ public sealed class ExfiltrationDetector
     }
 
     public long FlowCount { get; private set; }
+
+    public ExfiltrationOptions Options => _options;
+
+    HuntOptions IHunt.Options => _options;
+
+    public string Title => "Exfiltration";
+
+    public string Description => "large uploads, unusual ports, ratio shifts, off-hours transfers, DNS and ICMP tunnels (Find-FlowExfiltration)";
+
+    public Type FindingType => typeof(ExfiltrationFinding);
+
+    private int _findingCount = -1;
+
+    public string Summary => $"{FlowCount:N0} flows, {HostCount:N0} inside hosts" + (_findingCount >= 0 ? $": {_findingCount} finding(s)." : ".");
+
+    public IReadOnlyList<string> BoundsReached => HostsDropped > 0
+        ? [$"{HostsDropped:N0} flows were not analysed: the bound of {_options.MaxHosts:N0} inside hosts was reached."]
+        : [];
+
+    IReadOnlyList<IHuntFinding> IHunt.GetFindings() => GetFindings();
     public int HostCount => _hosts.Count;
 
     /// <summary>Flows of inside hosts not tracked because <see cref="ExfiltrationOptions.MaxHosts"/> hosts already were.</summary>
@@ -110,6 +134,7 @@ public sealed class ExfiltrationDetector
             int c = b.Score.CompareTo(a.Score);
             return c != 0 ? c : b.BytesOut.CompareTo(a.BytesOut);
         });
+        _findingCount = findings.Count;
         return findings;
     }
 
@@ -133,9 +158,9 @@ public sealed class ExfiltrationDetector
         var listed = peers.OrderByDescending(static p => p.Bytes).Take(10).Select(static p => p.Peer).ToList();
         return new ExfiltrationFinding
         {
-            Technique = technique, MitreTechnique = mitre, Host = host, Peers = string.Join(", ", listed),
+            Kind = technique, Technique = mitre, Host = host, Peers = string.Join(", ", listed),
             PeerCount = Math.Max(peerCount, listed.Count), BytesOut = bytesOut, BytesIn = bytesIn, Ratio = Ratio(bytesOut, bytesIn),
-            Flows = flows, FirstSeen = first, LastSeen = last, Score = Math.Round(Math.Clamp(score, 0, 1), 3), Reason = reason,
+            Flows = flows, FirstSeen = first, LastSeen = last, Score = HuntScore.Calibrate(score, FormerThreshold), Reason = reason,
         };
     }
 
@@ -257,19 +282,30 @@ public sealed class ExfiltrationDetector
         if (peerCount >= 3 && d.Queries >= _options.DnsMinimumQueries && d.Queries >= _options.DnsPeerFactor * peerMedian)
             Sign(0.6, string.Create(c, $"{d.Queries} queries, {d.Queries / Math.Max(1, peerMedian):0}× the median of its {peerCount - 1} peers ({peerMedian:0})"));
         double meanQuery = d.QueryBytes / (double)Math.Max(1, d.QueryPackets);
+        bool longNames = true;
         if (d.Queries >= 20 && meanQuery >= _options.DnsLongQueryBytes - 20)
             Sign(0.5, string.Create(c, $"queries average {meanQuery:0} bytes, long names that carry encoded data"));
         else if (d.LongQueries > 0)
             Sign(0.35, string.Create(c, $"{d.LongQueries} quer{(d.LongQueries == 1 ? "y" : "ies")} of {_options.DnsLongQueryBytes}+ bytes (names of about 90 characters or more)"));
+        else
+            longNames = false;
         double meanAnswer = d.AnswerBytes / (double)Math.Max(1, d.AnswerPackets);
         if (d.Answers >= 20 && meanAnswer >= _options.DnsLargeAnswerBytes)
             Sign(0.5, string.Create(c, $"answers average {meanAnswer:0} bytes (TXT/NULL-sized), data pulled in through DNS"));
-        double minutes = (d.Last - d.First).TotalMinutes;
+        double minutes = (d.LastStart - d.First).TotalMinutes;
         if (d.Queries >= _options.DnsMinimumQueries && minutes >= 1.0 / 3 && d.Queries / minutes >= 60)
             Sign(0.4, string.Create(c, $"a sustained rate of {d.Queries / minutes:0} queries a minute"));
         if (signs.Count == 0) return;
+        string missing = "";
+        if (d.Answers == 0)
+        {
+            // No answer to this host appears in the data: the reply direction is missing (NAT, a one-way export), so volume
+            // and rate alone say only that it is busy. Only the queries' own size (long names) is evidence then.
+            if (!longNames) return;
+            missing = " No DNS answer to it appears in the data (the reply direction is missing: NAT or a one-way export), so answer sizes could not be judged.";
+        }
         string reason = string.Create(c,
-            $"{host} sent {d.Queries} DNS queries ({Bytes(d.QueryBytes)}) to {d.Resolvers.Count} server{(d.Resolvers.Count == 1 ? "" : "s")} and got {Bytes(d.AnswerBytes)} back: {string.Join("; ", signs)}. These are the flow-level signs of a DNS tunnel.");
+            $"{host} sent {d.Queries} DNS queries ({Bytes(d.QueryBytes)}) to {d.Resolvers.Count} server{(d.Resolvers.Count == 1 ? "" : "s")} and got {Bytes(d.AnswerBytes)} back: {string.Join("; ", signs)}. These are the flow-level signs of a DNS tunnel.{missing}");
         findings.Add(Finding("DnsTunnel", "T1071.004", host, d.Resolvers.Select(static kv => (kv.Key.ToString(), kv.Value)), d.Resolvers.Count,
             d.QueryBytes, d.AnswerBytes, d.Queries, d.First, d.Last, 1 - keep, reason));
     }
@@ -294,10 +330,11 @@ public sealed class ExfiltrationDetector
         public long BytesOut, BytesIn, Flows;
         public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue;
 
-        public void Seen(DateTime t)
+        /// <summary>A flow of the evidence: <see cref="First"/> is the first start, <see cref="Last"/> the last end.</summary>
+        public void Seen(DateTime start, DateTime end)
         {
-            if (t < First) First = t;
-            if (t > Last) Last = t;
+            if (start < First) First = start;
+            if (end > Last) Last = end;
         }
     }
 
@@ -340,7 +377,7 @@ public sealed class ExfiltrationDetector
             BytesOut += f.Bytes;
             FlowsOut++;
             if (f.Start < First) First = f.Start;
-            if (f.Start > Last) Last = f.Start;
+            if (f.End > Last) Last = f.End;
             var peer = Entry(Peers, f.Dst, o.MaxEntriesPerHost);
             if (peer is null && _peerOverflow is null)
             {
@@ -352,7 +389,7 @@ public sealed class ExfiltrationDetector
             {
                 peer.BytesOut += f.Bytes;
                 peer.Flows++;
-                peer.Seen(f.Start);
+                peer.Seen(f.Start, f.End);
             }
             networkHours[f.Start.Hour]++;
             AddSlice(f.Start, f.Bytes, 0, 1, o);
@@ -366,7 +403,7 @@ public sealed class ExfiltrationDetector
                     s.BytesOut += f.Bytes;
                     s.BytesIn += f.OutBytes;
                     s.Flows++;
-                    s.Seen(f.Start);
+                    s.Seen(f.Start, f.End);
                 }
             }
             if (f.Bytes >= o.LargeFlowBytes)
@@ -430,7 +467,7 @@ public sealed class ExfiltrationDetector
     private sealed class DnsState
     {
         public long Served, Queries, QueryBytes, QueryPackets, LongQueries, Answers, AnswerBytes, AnswerPackets;
-        public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue;
+        public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue, LastStart = DateTime.MinValue;
         public readonly Dictionary<FlowAddress, long> Resolvers = [];
 
         public void AddQuery(FlowRecord f, int longQueryBytes, int cap)
@@ -441,7 +478,8 @@ public sealed class ExfiltrationDetector
             QueryPackets += Math.Max(1, f.Packets);
             if (f.Bytes / Math.Max(1, f.Packets) >= longQueryBytes) LongQueries++;
             if (f.Start < First) First = f.Start;
-            if (f.Start > Last) Last = f.Start;
+            if (f.Start > LastStart) LastStart = f.Start;
+            if (f.End > Last) Last = f.End;
             if (Resolvers.ContainsKey(f.Dst) || Resolvers.Count < cap) Resolvers[f.Dst] = Resolvers.GetValueOrDefault(f.Dst) + f.Bytes;
         }
 

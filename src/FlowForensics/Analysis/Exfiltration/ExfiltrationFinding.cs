@@ -1,16 +1,18 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.Exfiltration;
 
 /// <summary>
 /// One suspected exfiltration (or tunnel) by one inside host, by one technique. Flat (strings, numbers, DateTime)
 /// so Export-Csv and Export-Excel keep every column. <see cref="Reason"/> says what was measured and against what.
 /// </summary>
-public sealed class ExfiltrationFinding
+public sealed class ExfiltrationFinding : IHuntFinding
 {
-    /// <summary>What was seen: LargeUpload, HostVolume, UnusualPort, RatioShift, OffHours, DnsTunnel, IcmpTunnel.</summary>
-    public string Technique { get; init; } = string.Empty;
+    /// <summary>What was seen: LargeUpload, HostVolume, UnusualPort, RatioShift, OffHours, DnsTunnel, IcmpTunnel (formerly Technique).</summary>
+    public string Kind { get; init; } = string.Empty;
 
-    /// <summary>The MITRE ATT&amp;CK technique it maps to (T1041, T1048, T1048.003, T1071.004, T1029).</summary>
-    public string MitreTechnique { get; init; } = string.Empty;
+    /// <summary>The MITRE ATT&amp;CK technique it maps to (T1041, T1048, T1048.003, T1071.004, T1029); formerly MitreTechnique, an alias in the type data.</summary>
+    public string Technique { get; init; } = string.Empty;
 
     /// <summary>The inside host that sent the data.</summary>
     public string Host { get; init; } = string.Empty;

@@ -3,7 +3,7 @@ using FlowForensics.Analysis.Hunting;
 namespace FlowForensics.Analysis.Exfiltration;
 
 /// <summary>Settings of <see cref="ExfiltrationDetector"/>; the defaults are documented in docs/detections.md.</summary>
-public sealed record ExfiltrationOptions
+public sealed record ExfiltrationOptions : HuntOptions
 {
     /// <summary>The inside: hosts whose outbound transfers are hunted. Peers outside it are "outbound".</summary>
     public AddressSet InternalNetwork { get; init; } = AddressSet.Private;
@@ -47,9 +47,6 @@ public sealed record ExfiltrationOptions
     /// <summary>Mean IP bytes per ICMP echo packet above which echo carries data (ordinary pings are 60–84 bytes).</summary>
     public int IcmpLargePacketBytes { get; init; } = 150;
 
-    /// <summary>Findings below this score are not reported.</summary>
-    public double MinimumScore { get; init; } = 0.3;
-
     /// <summary>Inside hosts tracked at once; flows of further hosts are counted in <see cref="ExfiltrationDetector.HostsDropped"/>.</summary>
     public int MaxHosts { get; init; } = 250_000;
 
@@ -62,14 +59,13 @@ public sealed record ExfiltrationOptions
 
     internal void Validate()
     {
+        ValidateCommon();
         ArgumentNullException.ThrowIfNull(InternalNetwork);
         ArgumentNullException.ThrowIfNull(AllowedPorts);
         ArgumentOutOfRangeException.ThrowIfLessThan(LargeFlowBytes, 1, nameof(LargeFlowBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(HostBytes, 1, nameof(HostBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(UnusualPortBytes, 1, nameof(UnusualPortBytes));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RatioWindow, TimeSpan.Zero, nameof(RatioWindow));
-        if (MinimumScore is < 0 or > 1 || double.IsNaN(MinimumScore))
-            throw new ArgumentOutOfRangeException(nameof(MinimumScore), MinimumScore, "must be between 0 and 1");
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosts, 1, nameof(MaxHosts));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxEntriesPerHost, 1, nameof(MaxEntriesPerHost));
     }

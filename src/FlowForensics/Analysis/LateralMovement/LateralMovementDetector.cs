@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.Hunting;
 using FlowForensics.Query;
 using System.Globalization;
 using FlowForensics.Flows;
@@ -11,7 +12,7 @@ namespace FlowForensics.Analysis.LateralMovement;
 /// remaining new edges per source. Memory: one entry per (source, destination, port) edge on an admin port, at most
 /// <see cref="LateralMovementOptions.MaxEdges"/>; results are computed at the end, so the order of the flows does not matter.
 /// </summary>
-public sealed class LateralMovementDetector
+public sealed class LateralMovementDetector : IHunt<LateralMovementFinding>
 {
     private readonly LateralMovementOptions _options;
     private readonly NumberSet _ports;
@@ -28,6 +29,25 @@ public sealed class LateralMovementDetector
     }
 
     public LateralMovementOptions Options => _options;
+
+    HuntOptions IHunt.Options => _options;
+
+    public string Title => "Lateral movement";
+
+    public string Description => "inside-to-inside administration connections, chains, fan-out, brute force and remote execution (Find-FlowLateralMovement)";
+
+    public Type FindingType => typeof(LateralMovementFinding);
+
+    private int _findingCount = -1;
+
+    public string Summary => $"{FlowCount:N0} flows, {AdminFlowCount:N0} inside flows on admin ports, {LearnedEdgeCount:N0} known edges learned"
+                             + (_findingCount >= 0 ? $", {_findingCount:N0} findings." : ".");
+
+    public IReadOnlyList<string> BoundsReached => EdgesNotTracked > 0
+        ? [$"The edge table reached its bound: {EdgesNotTracked:N0} flows of further new edges were not counted."]
+        : [];
+
+    IReadOnlyList<IHuntFinding> IHunt.GetFindings() => GetFindings();
 
     public long FlowCount { get; private set; }
 
@@ -68,7 +88,11 @@ public sealed class LateralMovementDetector
         // A handshake reset at once without data is a connect scan's probe, not a session.
         var flags = flow.TcpFlags;
         bool probe = (flags & TcpFlags.Rst) != 0 && (flags & TcpFlags.Psh) == 0 && flow.Packets <= 4;
-        bool established = flow.Protocol == IpProtocolNames.Udp || ((flags & TcpFlags.Ack) != 0 && !probe);
+        // A flow that carries payload over several packets, or a long one, is a session whatever flags the exporter kept (often
+        // the first packet's only); a failed connection is at most 7 SYNs of 60 (IPv4) or 80 (IPv6) bytes.
+        long perFlow = flow.Packets / Math.Max(1, flow.Flows);
+        bool carriesData = perFlow >= 10 || (perFlow > 3 && flow.Bytes > (src.IsIPv4 ? 60L : 80L) * flow.Packets);
+        bool established = flow.Protocol == IpProtocolNames.Udp || ((flags & TcpFlags.Ack) != 0 && !probe) || carriesData;
         if (established)
         {
             CountService(dst, port, src);
@@ -94,7 +118,7 @@ public sealed class LateralMovementDetector
         edge.Flows += Math.Max(1, flow.Flows);
         edge.Bytes += flow.Bytes + flow.OutBytes;
         if (established) edge.Established = true;
-        if (flow.Protocol == IpProtocolNames.Tcp && (flow.TcpFlags & TcpFlags.Syn) != 0) edge.Sessions += Math.Max(1, flow.Flows);
+        if (flow.Protocol == IpProtocolNames.Tcp && (flow.TcpFlags & TcpFlags.Syn) != 0) edge.AddSessions(Math.Max(1, flow.Flows), flow.Start, _options.BruteForceWindow);
         if (flow.Start < edge.First) edge.First = flow.Start;
         var end = flow.End < flow.Start ? flow.Start : flow.End;
         if (end > edge.Last) edge.Last = end;
@@ -151,7 +175,7 @@ public sealed class LateralMovementDetector
         {
             if (edge.Learned || edge.Flows == 0) continue;
             if (_options.KnownEdges?.Contains(key.Source, key.Destination, key.Port) == true) continue;
-            if (edge.Sessions >= _options.BruteForceThreshold && !IsSharedService(key.Destination, key.Port))
+            if (edge.BusiestSessions >= _options.BruteForceThreshold && !IsSharedService(key.Destination, key.Port))
             {
                 findings.Add(BruteForce(key, edge));
                 continue;
@@ -179,11 +203,20 @@ public sealed class LateralMovementDetector
             var rest = list.FindAll(static h => !h.InChain);
             if (rest.Count == 0) continue;
             int fanOut = MaxInWindow(rest, _options.FanOutWindow);
-            findings.Add(fanOut >= _options.FanOutThreshold ? FanOut(source, rest, fanOut) : NewEdges(source, rest));
+            if (fanOut >= _options.FanOutThreshold)
+            {
+                findings.Add(FanOut(source, rest, fanOut));
+                continue;
+            }
+            foreach (var hop in rest.FindAll(IsRemoteExecution)) findings.Add(RemoteExecution(source, hop));
+            rest.RemoveAll(IsRemoteExecution);
+            if (rest.Count > 0) findings.Add(NewEdges(source, rest));
         }
         foreach (var group in adminHops.Values.GroupBy(static h => h.Source))
             findings.Add(KnownAdministrator(group.Key, [.. group.OrderBy(static h => h.First)]));
+        findings.RemoveAll(f => f.Score < _options.MinimumScore);
         findings.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.FirstSeen.CompareTo(b.FirstSeen));
+        _findingCount = findings.Count;
         return findings;
     }
 
@@ -271,7 +304,7 @@ public sealed class LateralMovementDetector
         f.Chain = string.Join(" -> ", chain.Select(static h => h.Source.ToString()).Append(chain[^1].Destination.ToString()));
         f.Score = Math.Round(Math.Min(1, 0.8 + 0.05 * (chain.Count - 2)), 3);
         var steps = chain.Select(static h => $"{h.Destination} on {h.PortText}");
-        f.Reason = $"{f.SrcAddr} reached {string.Join(", then ", steps)} within {Span(f.Duration)}: each host was used to move to the next"
+        f.Reason = $"{f.Host} reached {string.Join(", then ", steps)} within {Span(f.Duration)}: each host was used to move to the next"
                    + $" over administration ports it had not used before{Baseline()}.";
         return f;
     }
@@ -280,7 +313,7 @@ public sealed class LateralMovementDetector
     {
         var f = Summarise("FanOut", source, hops);
         f.Score = Math.Round(Math.Min(0.85, 0.55 + 0.05 * (inWindow - _options.FanOutThreshold)), 3);
-        f.Reason = $"{f.SrcAddr} connected to {f.Destinations} hosts on administration ports ({f.Ports}), {inWindow} of them within "
+        f.Reason = $"{f.Host} connected to {f.Destinations} hosts on administration ports ({f.Ports}), {inWindow} of them within "
                    + $"{Span(_options.FanOutWindow)}{Baseline()}.";
         return f;
     }
@@ -290,7 +323,17 @@ public sealed class LateralMovementDetector
         var f = Summarise("NewEdge", source, hops);
         f.Score = _options.LearnUntil is not null || _options.KnownEdges is not null ? 0.5 : 0.4;
         string whom = f.Destinations == 1 ? f.DstAddr : $"{f.Destinations} hosts ({f.DstAddr})";
-        f.Reason = $"{f.SrcAddr} connected to {whom} on administration ports ({f.Ports}) that are not a shared service{Baseline()}.";
+        f.Reason = $"{f.Host} connected to {whom} on administration ports ({f.Ports}) that are not a shared service{Baseline()}.";
+        return f;
+    }
+
+    private LateralMovementFinding RemoteExecution(FlowAddress source, Hop hop)
+    {
+        var f = Summarise("RemoteExecution", source, [hop]);
+        f.Technique = string.Join(", ", f.Technique.Split(", ").Append("T1569.002").Distinct());
+        f.Score = _options.LearnUntil is not null || _options.KnownEdges is not null ? 0.7 : 0.6;
+        f.Reason = $"{f.Host} reached {f.DstAddr} on RPC (135) and SMB ({string.Join("/", hop.Ports.Where(static p => p is 139 or 445))}) within {Span(f.Duration)}, "
+                   + $"not a shared service: the pattern of remote execution (PsExec, smbexec, WMI, DCOM){Baseline()}.";
         return f;
     }
 
@@ -298,7 +341,7 @@ public sealed class LateralMovementDetector
     {
         var f = Summarise("NewEdge", source, hops);
         f.Score = 0.2;
-        f.Reason = $"{f.SrcAddr} connected to {f.Destinations} hosts on administration ports ({f.Ports}) it had not used before, but it already "
+        f.Reason = $"{f.Host} connected to {f.Destinations} hosts on administration ports ({f.Ports}) it had not used before, but it already "
                    + $"administered at least {_options.FanOutThreshold} hosts in the learning period (an administrator's machine or jump host).";
         return f;
     }
@@ -308,8 +351,9 @@ public sealed class LateralMovementDetector
         var hop = new Hop(key.Source, key.Destination);
         hop.Add(key.Port, edge);
         var f = Summarise("BruteForce", key.Source, [hop]);
-        f.Score = Math.Round(Math.Min(0.9, 0.6 + 0.1 * Math.Log10((double)edge.Sessions / _options.BruteForceThreshold)), 3);
-        f.Reason = $"{f.SrcAddr} opened {edge.Sessions:N0} connections to {f.DstAddr} on port {key.Port} in {Span(f.Duration)}, "
+        f.Score = Math.Round(Math.Min(0.9, 0.6 + 0.1 * Math.Log10((double)edge.BusiestSessions / _options.BruteForceThreshold)), 3);
+        f.Reason = $"{f.Host} opened {edge.Sessions:N0} connections to {f.DstAddr} on port {key.Port} in {Span(f.Duration)} "
+                   + $"({edge.BusiestSessions:N0} within {Span(_options.BruteForceWindow)}), "
                    + $"{(double)edge.Bytes / edge.Sessions:N0} bytes each on average: repeated logins (password guessing){Baseline()}.";
         return f;
     }
@@ -341,7 +385,7 @@ public sealed class LateralMovementDetector
         return new LateralMovementFinding
         {
             Kind = kind,
-            SrcAddr = source.ToString(),
+            Host = source.ToString(),
             DstAddr = string.Join(", ", destinations),
             Destinations = destinations.Count,
             Ports = string.Join(", ", ports),
@@ -364,7 +408,27 @@ public sealed class LateralMovementDetector
         public bool Learned, Established;
         public long Flows, Bytes, Sessions;
         public DateTime First = DateTime.MaxValue, Last = DateTime.MinValue;
+
+        // Tumbling windows of BruteForceWindow from the first session: the busiest one is what brute force is judged on.
+        private DateTime _windowStart = DateTime.MinValue;
+        private long _windowSessions;
+        public long BusiestSessions;
+
+        public void AddSessions(long sessions, DateTime start, TimeSpan window)
+        {
+            Sessions += sessions;
+            if (start - _windowStart > window || start < _windowStart)
+            {
+                _windowStart = start;
+                _windowSessions = 0;
+            }
+            _windowSessions += sessions;
+            if (_windowSessions > BusiestSessions) BusiestSessions = _windowSessions;
+        }
     }
+
+    /// <summary>RPC's endpoint mapper (135) and SMB (445 or 139) to one host: how PsExec-like tools, smbexec, WMI and DCOM execute remotely.</summary>
+    private static bool IsRemoteExecution(Hop h) => h.Ports.Contains(135) && (h.Ports.Contains(445) || h.Ports.Contains(139));
 
     private sealed class Hop(FlowAddress source, FlowAddress destination)
     {

@@ -1,16 +1,18 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.LateralMovement;
 
 /// <summary>
 /// One lateral-movement finding of <see cref="LateralMovementDetector"/>: a chain of hops, a host fanning out, or a host's
 /// new connections on administration ports. Flat (strings, numbers, DateTime, TimeSpan) so Export-Csv and Export-Excel keep it.
 /// </summary>
-public sealed class LateralMovementFinding
+public sealed class LateralMovementFinding : IHuntFinding
 {
     /// <summary>Chain (A→B then B→C within the window), FanOut (one host to many on admin ports within the window), BruteForce (many connections to one admin service) or NewEdge.</summary>
     public string Kind { get; set; } = string.Empty;
 
-    /// <summary>The host the movement starts from.</summary>
-    public string SrcAddr { get; set; } = string.Empty;
+    /// <summary>The host the movement starts from (SrcAddr, formerly; the type data keeps the old name as an alias).</summary>
+    public string Host { get; set; } = string.Empty;
 
     /// <summary>The hosts reached (for a chain: every host after the first), comma-joined.</summary>
     public string DstAddr { get; set; } = string.Empty;

@@ -3,7 +3,7 @@ using FlowForensics.Analysis.Hunting;
 namespace FlowForensics.Analysis.LateralMovement;
 
 /// <summary>What <see cref="LateralMovementDetector"/> looks for and how much it may keep.</summary>
-public sealed record LateralMovementOptions
+public sealed record LateralMovementOptions : HuntOptions
 {
     /// <summary>SSH, RPC/DCOM/WMI, NetBIOS, SMB, Apple Remote Desktop, RDP, VNC, WinRM (MITRE ATT&amp;CK T1021, T1047).</summary>
     public static IReadOnlyList<ushort> DefaultPorts { get; } = [22, 135, 139, 445, 3283, 3389, 5900, 5985, 5986];
@@ -34,8 +34,11 @@ public sealed record LateralMovementOptions
     /// </summary>
     public int ServerThreshold { get; init; } = 10;
 
-    /// <summary>TCP connections from one host to one admin service that make a brute-force finding (password guessing).</summary>
-    public int BruteForceThreshold { get; init; } = 20;
+    /// <summary>TCP connections from one host to one admin service within <see cref="BruteForceWindow"/> that make a brute-force finding (password guessing).</summary>
+    public int BruteForceThreshold { get; init; } = 10;
+
+    /// <summary>The window of <see cref="BruteForceThreshold"/>: logins that many, this close together, are guessing, not work.</summary>
+    public TimeSpan BruteForceWindow { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Hops in the longest chain followed.</summary>
     public int MaxChainLength { get; init; } = 8;
@@ -45,12 +48,14 @@ public sealed record LateralMovementOptions
 
     public void Validate()
     {
+        ValidateCommon();
         ArgumentNullException.ThrowIfNull(InternalNetwork, nameof(InternalNetwork));
         if (Ports is null || Ports.Count == 0) throw new ArgumentException("At least one port is needed.", nameof(Ports));
         if (ChainWindow <= TimeSpan.Zero) throw new ArgumentException("ChainWindow must be positive.", nameof(ChainWindow));
         if (FanOutWindow <= TimeSpan.Zero) throw new ArgumentException("FanOutWindow must be positive.", nameof(FanOutWindow));
         if (FanOutThreshold < 2) throw new ArgumentException("FanOutThreshold must be at least 2.", nameof(FanOutThreshold));
         if (ServerThreshold < 2) throw new ArgumentException("ServerThreshold must be at least 2.", nameof(ServerThreshold));
+        if (BruteForceWindow <= TimeSpan.Zero) throw new ArgumentException("BruteForceWindow must be positive.", nameof(BruteForceWindow));
         if (BruteForceThreshold < 2) throw new ArgumentException("BruteForceThreshold must be at least 2.", nameof(BruteForceThreshold));
         if (MaxChainLength < 2) throw new ArgumentException("MaxChainLength must be at least 2.", nameof(MaxChainLength));
         if (MaxEdges < 16) throw new ArgumentException("MaxEdges must be at least 16.", nameof(MaxEdges));

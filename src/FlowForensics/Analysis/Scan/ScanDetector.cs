@@ -1,3 +1,4 @@
+using FlowForensics.Analysis.Hunting;
 using System.Globalization;
 using System.Text;
 using FlowForensics.Analysis.Statistics;
@@ -21,7 +22,7 @@ namespace FlowForensics.Analysis.Scan;
 /// Results are computed at the end, so the order of the flows does not matter.
 /// </para>
 /// </summary>
-public sealed class ScanDetector
+public sealed class ScanDetector : IHunt<ScanFinding>
 {
     private const int PortSetCap = 256;
     private const int SampleSize = 5;
@@ -44,6 +45,24 @@ public sealed class ScanDetector
 
     public ScanDetectorOptions Options => _options;
 
+    HuntOptions IHunt.Options => _options;
+
+    public string Title => "Scans";
+
+    public string Description => "horizontal, vertical and block scans, sweeps and probe types (Find-FlowScan)";
+
+    public Type FindingType => typeof(ScanFinding);
+
+    private int _findingCount = -1;
+
+    public string Summary => $"{FlowCount:N0} flows, {ProbeCount:N0} probes" + (_findingCount >= 0 ? $", {_findingCount:N0} scans." : ".");
+
+    public IReadOnlyList<string> BoundsReached => EntriesDropped > 0 || ProbesNotTracked > 0
+        ? [$"The scan tables reached their bounds: {EntriesDropped:N0} weak entries were dropped and {ProbesNotTracked:N0} probes were not counted."]
+        : [];
+
+    IReadOnlyList<IHuntFinding> IHunt.GetFindings() => GetFindings();
+
     /// <summary>Flows offered to <see cref="Add"/>.</summary>
     public long FlowCount { get; private set; }
 
@@ -52,6 +71,9 @@ public sealed class ScanDetector
 
     /// <summary>Entries dropped to stay within the bounds (sources and table entries with the least evidence).</summary>
     public long EntriesDropped { get; private set; }
+
+    /// <summary>TCP flows without ACK too long or too large to be probes (connections whose exporter kept only the first packet's flags).</summary>
+    public long LongFlowsWithoutAck { get; private set; }
 
     /// <summary>Probes not counted because every table was full of stronger evidence.</summary>
     public long ProbesNotTracked { get; private set; }
@@ -69,9 +91,10 @@ public sealed class ScanDetector
                 AddTcp(flow, src, dst);
                 break;
             case IpProtocolNames.Udp:
+                if (_sources.TryGetValue(dst, out var back)) back.FlowsBack++;
                 if (flow.SrcPort < flow.DstPort)
                     Answer(dst, src, IpProtocolNames.Udp, flow.SrcPort, positive: true, rejected: false);
-                else
+                else if (PacketsPerFlow(flow) <= _options.MaxProbePackets)
                     Probe(flow, src, dst, IpProtocolNames.Udp, flow.DstPort, ProbeKind.Udp, positive: false);
                 break;
             case IpProtocolNames.Icmp:
@@ -81,10 +104,28 @@ public sealed class ScanDetector
         }
     }
 
+    private static long PacketsPerFlow(FlowRecord flow) => flow.Packets / Math.Max(1, flow.Flows);
+
+    /// <summary>A probe: few packets and no payload. Longer flows are connections, whatever flags the exporter recorded.</summary>
+    private bool ProbeSized(FlowRecord flow)
+    {
+        long packets = PacketsPerFlow(flow);
+        return packets <= _options.MaxProbePackets && flow.Bytes <= (long)_options.MaxProbeBytesPerPacket * Math.Max(1, flow.Packets);
+    }
+
     private void AddTcp(FlowRecord flow, FlowAddress src, FlowAddress dst)
     {
         var f = flow.TcpFlags;
         bool syn = (f & TcpFlags.Syn) != 0, ack = (f & TcpFlags.Ack) != 0, rst = (f & TcpFlags.Rst) != 0, fin = (f & TcpFlags.Fin) != 0;
+        if (_sources.TryGetValue(dst, out var back)) back.FlowsBack++;
+        if (!ack && !ProbeSized(flow))
+        {
+            // A connection whose exporter kept only the first packet's flags (a NAT'ed router's NetFlow): not a probe.
+            LongFlowsWithoutAck++;
+            if (syn && flow.SrcPort > flow.DstPort && _sources.TryGetValue(src, out var client))
+                FirstContact(client, dst, flow.Start, success: true);
+            return;
+        }
         if (!ack)
         {
             ProbeKind kind;
@@ -101,6 +142,12 @@ public sealed class ScanDetector
         {
             // Handshake completed and reset at once without data: a connect scan finding an open port.
             Probe(flow, src, dst, IpProtocolNames.Tcp, flow.DstPort, ProbeKind.Connect, positive: true);
+            return;
+        }
+        if (syn && !rst && flow.SrcPort < flow.DstPort && PacketsPerFlow(flow) <= 2 * _options.MaxProbePackets && (f & TcpFlags.Psh) == 0)
+        {
+            // A SYN-ACK back to the prober: a listening service answered.
+            Answer(dst, src, IpProtocolNames.Tcp, flow.SrcPort, positive: true, rejected: false);
             return;
         }
         if (!syn && rst && flow.Packets <= 2 && (f & TcpFlags.Psh) == 0)
@@ -156,6 +203,7 @@ public sealed class ScanDetector
             if (!Room(_pairs, _options.MaxEntries)) ProbesNotTracked++;
             else _pairs[pairKey] = pair = new PairState();
         }
+        if (positive) source.Answered(p, port, dst);
         if (pair is not null)
         {
             pair.Count(kind, probes, positive, start, end);
@@ -180,16 +228,20 @@ public sealed class ScanDetector
     /// <summary>Evidence that <paramref name="target"/> answered <paramref name="scanner"/> (UDP or echo reply, reset, unreachable).</summary>
     private void Answer(FlowAddress scanner, FlowAddress target, byte protocol, ushort? port, bool positive, bool rejected)
     {
+        bool probed = false;
         if (_pairs.TryGetValue(new PairKey(scanner, target, protocol), out var pair))
         {
+            probed = true;
             if (positive) pair.Replies++;
             if (rejected) pair.Rejected++;
         }
         if (port is { } p && _ports.TryGetValue(new PortKey(scanner, protocol, p), out var ps))
         {
+            probed = true;
             if (positive) ps.Replies++;
             if (rejected) ps.Rejected++;
         }
+        if (probed && positive && _sources.TryGetValue(scanner, out var prober)) prober.Answered(ProtocolSlot(protocol), port ?? 0, target);
         else if (port is null && positive is false && _sources.TryGetValue(scanner, out var s))
         {
             s.Unreachables++;
@@ -309,7 +361,9 @@ public sealed class ScanDetector
                 ? Vertical(key.Item1, key.Item2, _sources[key.Item1], targets)
                 : StealthHorizontal(key.Item1, key.Item2, _sources[key.Item1], targets));
         }
+        findings.RemoveAll(f => f.Score < _options.MinimumScore);
         findings.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.FirstSeen.CompareTo(b.FirstSeen));
+        _findingCount = findings.Count;
         return findings;
     }
 
@@ -337,8 +391,8 @@ public sealed class ScanDetector
         f.Ports = ports;
         f.PortRange = total.MinPort == total.MaxPort ? total.MinPort.ToString(CultureInfo.InvariantCulture) : $"{total.MinPort}-{total.MaxPort}";
         f.PortSample = Join(portSet.Take(8).Select(static p => p.ToString(CultureInfo.InvariantCulture)));
-        f.Score = Score(Math.Max((double)ports / _options.PortThreshold, total.StealthProbes > 0 ? 1 : 0), f.SuccessRatio, total, source.Flagged);
-        f.Reason = $"{f.Scanner} probed {f.Ports:N0} {f.Protocol} ports ({f.PortRange}) on {Hosts(f.Targets, f.TargetSample)} with {f.Probe} probes"
+        f.Score = Score(Math.Max((double)ports / _options.PortThreshold, total.StealthProbes > 0 ? 1 : 0), f.SuccessRatio, total, source.Flagged, f.ReplyDirectionMissing);
+        f.Reason = $"{f.Host} probed {f.Ports:N0} {f.Protocol} ports ({f.PortRange}) on {Hosts(f.Targets, f.TargetSample)} with {f.Probe} probes"
                    + $" in {Span(f.Duration)}; {Answered(f)}.";
         return f;
     }
@@ -360,11 +414,11 @@ public sealed class ScanDetector
         f.PortRange = ports.Count == 1 ? ports[0].Port.ToString(CultureInfo.InvariantCulture) : $"{ports[0].Port}-{ports[^1].Port}";
         f.PortSample = Join(ports.Take(8).Select(static p => p.Port.ToString(CultureInfo.InvariantCulture)));
         f.SequentialTest = source.Flagged;
-        f.Score = Score((double)targets / _options.HostThreshold, f.SuccessRatio, total, source.Flagged);
+        f.Score = Score((double)targets / _options.HostThreshold, f.SuccessRatio, total, source.Flagged, f.ReplyDirectionMissing);
         string trw = targets < _options.HostThreshold && source.Flagged
             ? $"; the sequential test (TRW) called it a scan after {source.FlaggedAfter} first contacts"
             : "";
-        f.Reason = $"{f.Scanner} probed {f.Protocol} port {f.PortSample} on {f.Targets:N0} hosts with {f.Probe} probes in {Span(f.Duration)}"
+        f.Reason = $"{f.Host} probed {f.Protocol} port {f.PortSample} on {f.Targets:N0} hosts with {f.Probe} probes in {Span(f.Duration)}"
                    + $"{trw}; {Answered(f)}.";
         return f;
     }
@@ -372,8 +426,8 @@ public sealed class ScanDetector
     private ScanFinding StealthHorizontal(FlowAddress scanner, byte protocol, SourceState source, List<(FlowAddress Target, PairState State)> targets)
     {
         var f = Vertical(scanner, protocol, source, targets);
-        f.ScanType = "Horizontal";
-        f.Reason = $"{f.Scanner} sent {f.Probe} probes, which no working TCP stack sends, to {Hosts(f.Targets, f.TargetSample)} in {Span(f.Duration)}; {Answered(f)}.";
+        f.Kind = "Horizontal";
+        f.Reason = $"{f.Host} sent {f.Probe} probes, which no working TCP stack sends, to {Hosts(f.Targets, f.TargetSample)} in {Span(f.Duration)}; {Answered(f)}.";
         return f;
     }
 
@@ -392,8 +446,8 @@ public sealed class ScanDetector
         f.PortRange = $"{total.MinPort}-{total.MaxPort}";
         f.PortSample = Join(ports.Take(8).Select(static p => p.Port.ToString(CultureInfo.InvariantCulture)));
         f.SequentialTest = source.Flagged;
-        f.Score = Score(Math.Max((double)f.Targets / _options.HostThreshold, (double)f.Ports / _options.PortThreshold), f.SuccessRatio, total, source.Flagged);
-        f.Reason = $"{f.Scanner} probed {f.Ports:N0} {f.Protocol} ports on {f.Targets:N0} hosts ({targets.Count:N0} of them on at least "
+        f.Score = Score(Math.Max((double)f.Targets / _options.HostThreshold, (double)f.Ports / _options.PortThreshold), f.SuccessRatio, total, source.Flagged, f.ReplyDirectionMissing);
+        f.Reason = $"{f.Host} probed {f.Ports:N0} {f.Protocol} ports on {f.Targets:N0} hosts ({targets.Count:N0} of them on at least "
                    + $"{_options.PortThreshold} ports) with {f.Probe} probes in {Span(f.Duration)}; {Answered(f)}.";
         return f;
     }
@@ -406,21 +460,24 @@ public sealed class ScanDetector
         f.Technique = "T1046, T1018";
         f.Targets = state.Targets.Count;
         f.TargetSample = Join(source.Sample[ProtocolSlot(protocol)].Select(static t => t.ToString()));
-        f.Score = Score((double)f.Targets / _options.SweepThreshold, f.SuccessRatio, total, false);
-        f.Reason = $"{f.Scanner} sent ICMP echo requests to {f.Targets:N0} hosts in {Span(f.Duration)} (a ping sweep); "
-                   + $"{Math.Round(f.SuccessRatio * 100):0} % of them were answered.";
+        f.Score = Score((double)f.Targets / _options.SweepThreshold, f.SuccessRatio, total, false, f.ReplyDirectionMissing);
+        f.Reason = $"{f.Host} sent ICMP echo requests to {f.Targets:N0} hosts in {Span(f.Duration)} (a ping sweep); "
+                   + (f.ReplyDirectionMissing ? $"no flow back to {f.Host} appears in the data (the reply direction is missing), so the answers are unknown." : $"{Percent(f.SuccessRatio)} of them were answered.");
         return f;
     }
 
     private static ScanFinding NewFinding(FlowAddress scanner, string type, byte protocol, PairState total, SourceState source)
     {
         double seconds = (total.Last - total.First).TotalSeconds;
-        long answered = protocol == IpProtocolNames.Tcp ? total.Positive : total.Replies;
+        long answered = protocol == IpProtocolNames.Tcp ? Math.Max(total.Positive, total.Replies) : total.Replies;
+        int slot = ProtocolSlot(protocol);
+        var answeredPorts = source.AnsweredPorts[slot];
+        var answeredHosts = source.AnsweredHosts[slot];
         long rejected = total.Rejected + (protocol == IpProtocolNames.Udp ? source.Unreachables : 0);
         return new ScanFinding
         {
-            Scanner = scanner.ToString(),
-            ScanType = type,
+            Host = scanner.ToString(),
+            Kind = type,
             Probe = KindNames(total.Kinds),
             Protocol = IpProtocolNames.GetName(protocol),
             Flows = total.Probes,
@@ -429,22 +486,44 @@ public sealed class ScanDetector
             Rate = Math.Round(total.Probes / Math.Max(1, seconds), 2),
             FirstSeen = total.First,
             LastSeen = total.Last,
+            AnsweredPorts = protocol is IpProtocolNames.Icmp or IpProtocolNames.Icmp6 || answeredPorts is null ? "" : Join(answeredPorts.Take(16).Select(static p => p.ToString(CultureInfo.InvariantCulture))),
+            AnsweredHosts = answeredHosts?.Count ?? 0,
+            ReplyDirectionMissing = source.FlowsBack == 0 && answered == 0 && rejected == 0,
         };
     }
 
     /// <summary>0.5 at the threshold, +0.25 per tenfold beyond it; more for a low success ratio, stealth probes and a TRW decision.</summary>
-    private static double Score(double overThreshold, double successRatio, PairState total, bool sequential)
+    private static double Score(double overThreshold, double successRatio, PairState total, bool sequential, bool replyDirectionMissing = false)
     {
-        double s = 0.5 + 0.25 * Math.Log10(Math.Max(0.1, overThreshold)) + 0.15 * (1 - successRatio);
+        // A reply direction missing from the data says nothing of the probes' success: no bonus for a low ratio then.
+        double s = 0.5 + 0.25 * Math.Log10(Math.Max(0.1, overThreshold)) + (replyDirectionMissing ? 0 : 0.15 * (1 - successRatio));
         if (total.StealthProbes > 0) s += 0.2;
         if (sequential) s += 0.1;
         return Math.Round(Math.Clamp(s, 0, 1), 3);
     }
 
+    /// <summary>A share as people read it: 0.49 %, 12 %, never "0 %" for a share above zero.</summary>
+    internal static string Percent(double ratio) => ratio switch
+    {
+        <= 0 => "0 %",
+        < 0.001 => "under 0.1 %",
+        < 0.1 => (ratio * 100).ToString("0.##", CultureInfo.InvariantCulture) + " %",
+        _ => Math.Round(ratio * 100).ToString("0", CultureInfo.InvariantCulture) + " %",
+    };
+
     private static string Answered(ScanFinding f)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{Math.Round(f.SuccessRatio * 100):0} % found a listening service");
+        if (f.ReplyDirectionMissing)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"no flow back to {f.Host} appears in the data (the reply direction is missing: NAT or a one-way export), so which probes were answered is unknown");
+        }
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{Percent(f.SuccessRatio)} found a listening service");
+            if (f.AnsweredPorts.Length > 0)
+                text.Append(CultureInfo.InvariantCulture, $" ({f.Protocol} {(f.Protocol == "TCP" ? "SYN-ACKs" : "replies")} from port{(f.AnsweredPorts.Contains(',') ? "s" : "")} {f.AnsweredPorts} on {f.AnsweredHosts:N0} host{(f.AnsweredHosts == 1 ? "" : "s")})");
+        }
         if (f.Rejected > 0) text.Append(CultureInfo.InvariantCulture, $", {f.Rejected:N0} were rejected");
         text.Append(CultureInfo.InvariantCulture, $" ({f.Rate:0.##} probes/s)");
         return text.ToString();
@@ -511,7 +590,25 @@ public sealed class ScanDetector
         public int FlaggedAfter;
         public long ProbeFlows;
         public long Unreachables;
+
+        /// <summary>Flows of any kind back to this source: none means the reply direction is missing from the data.</summary>
+        public long FlowsBack;
+
+        /// <summary>Per protocol slot: the ports and hosts that answered a probe (bounded by <see cref="AnswerMemory"/>).</summary>
+        public readonly SortedSet<ushort>?[] AnsweredPorts = new SortedSet<ushort>?[3];
+        public readonly HashSet<FlowAddress>?[] AnsweredHosts = new HashSet<FlowAddress>?[3];
+
+        public void Answered(int slot, ushort port, FlowAddress host)
+        {
+            var ports = AnsweredPorts[slot] ??= [];
+            if (ports.Count < AnswerMemory) ports.Add(port);
+            var hosts = AnsweredHosts[slot] ??= [];
+            if (hosts.Count < AnswerMemory) hosts.Add(host);
+        }
     }
+
+    /// <summary>Answering ports and hosts remembered per source and protocol.</summary>
+    private const int AnswerMemory = 256;
 
     private abstract class EntryState
     {

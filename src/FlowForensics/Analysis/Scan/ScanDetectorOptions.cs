@@ -1,7 +1,9 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.Scan;
 
 /// <summary>What <see cref="ScanDetector"/> reports and how much it may keep. Defaults follow Zeek's scan policy and SiLK rwscan's TRW.</summary>
-public sealed record ScanDetectorOptions
+public sealed record ScanDetectorOptions : HuntOptions
 {
     /// <summary>Distinct hosts probed on one port before a horizontal scan is reported (Zeek's addr_scan_threshold: 25).</summary>
     public int HostThreshold { get; init; } = 25;
@@ -27,6 +29,15 @@ public sealed record ScanDetectorOptions
     /// <summary>FIN, NULL and Xmas probes (never sent by a working TCP stack) to distinct host:port pairs that are reported on their own.</summary>
     public int StealthThreshold { get; init; } = 3;
 
+    /// <summary>
+    /// A probe is a flow of at most this many packets (the probe and a retransmission or two): a longer flow is a
+    /// connection whatever its flags say (exporters often record only the first packet's flags).
+    /// </summary>
+    public int MaxProbePackets { get; init; } = 3;
+
+    /// <summary>A TCP probe carries no payload: at most this many IP bytes per packet (an IPv6 header and a TCP header with options).</summary>
+    public int MaxProbeBytesPerPacket { get; init; } = 80;
+
     /// <summary>TRW: probability that a first contact of a benign host succeeds (θ0; rwscan and Jung et al.: 0.8).</summary>
     public double BenignSuccess { get; init; } = 0.8;
 
@@ -50,11 +61,14 @@ public sealed record ScanDetectorOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
+        ValidateCommon();
         if (HostThreshold < 2) throw new ArgumentException("HostThreshold must be at least 2.", nameof(HostThreshold));
         if (PortThreshold < 2) throw new ArgumentException("PortThreshold must be at least 2.", nameof(PortThreshold));
         if (SweepThreshold < 2) throw new ArgumentException("SweepThreshold must be at least 2.", nameof(SweepThreshold));
         if (SequentialMinTargets < 2) throw new ArgumentException("SequentialMinTargets must be at least 2.", nameof(SequentialMinTargets));
         if (Window <= TimeSpan.Zero) throw new ArgumentException("Window must be positive.", nameof(Window));
+        if (MaxProbePackets < 1) throw new ArgumentException("MaxProbePackets must be at least 1.", nameof(MaxProbePackets));
+        if (MaxProbeBytesPerPacket < 40) throw new ArgumentException("MaxProbeBytesPerPacket must be at least 40.", nameof(MaxProbeBytesPerPacket));
         if (StealthThreshold < 1) throw new ArgumentException("StealthThreshold must be at least 1.", nameof(StealthThreshold));
         if (!(ScannerSuccess > 0 && ScannerSuccess < BenignSuccess && BenignSuccess < 1))
             throw new ArgumentException("TRW needs 0 < ScannerSuccess < BenignSuccess < 1.", nameof(ScannerSuccess));

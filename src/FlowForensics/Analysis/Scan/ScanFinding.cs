@@ -1,16 +1,18 @@
+using FlowForensics.Analysis.Hunting;
+
 namespace FlowForensics.Analysis.Scan;
 
 /// <summary>
 /// One scan found by <see cref="ScanDetector"/>: a scanner, the shape of its scan and the evidence. Flat (strings,
 /// numbers, DateTime, TimeSpan) so Export-Csv and Export-Excel keep every column.
 /// </summary>
-public sealed class ScanFinding
+public sealed class ScanFinding : IHuntFinding
 {
-    /// <summary>The probing host.</summary>
-    public string Scanner { get; set; } = string.Empty;
+    /// <summary>The probing host (Scanner, formerly; the type data keeps the old name as an alias).</summary>
+    public string Host { get; set; } = string.Empty;
 
-    /// <summary>Horizontal (one port, many hosts), Vertical (one host, many ports), Block (many of both) or Sweep (ICMP echo to many hosts).</summary>
-    public string ScanType { get; set; } = string.Empty;
+    /// <summary>Horizontal (one port, many hosts), Vertical (one host, many ports), Block (many of both) or Sweep (ICMP echo to many hosts); formerly ScanType, an alias in the type data.</summary>
+    public string Kind { get; set; } = string.Empty;
 
     /// <summary>The probes seen, comma-joined: SYN, Connect, FIN, NULL, Xmas, UDP, ICMP echo.</summary>
     public string Probe { get; set; } = string.Empty;
@@ -41,6 +43,15 @@ public sealed class ScanFinding
 
     /// <summary>Share of the probes a listening service answered (SYN-ACK or a completed handshake, a UDP reply, an echo reply); 0 to 1.</summary>
     public double SuccessRatio { get; set; }
+
+    /// <summary>The ports that answered a probe (TCP SYN-ACK or a completed handshake, a UDP reply), comma-joined, lowest first, at most 16: what the responder acts on.</summary>
+    public string AnsweredPorts { get; set; } = string.Empty;
+
+    /// <summary>Distinct hosts that answered a probe (counted up to 256).</summary>
+    public long AnsweredHosts { get; set; }
+
+    /// <summary>True when no flow back to the scanner appears in the data (NAT, a one-way export): the success ratio then says nothing, and the score does not count it.</summary>
+    public bool ReplyDirectionMissing { get; set; }
 
     /// <summary>Probes answered with a TCP reset or an ICMP port unreachable (closed ports).</summary>
     public long Rejected { get; set; }
