@@ -26,6 +26,7 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
     private FlowSelection _selection = FlowSelection.All;
     private string _target = "";
     private bool _declined;
+    private int _unreadable;   // flow files that could not be read (or folders that could not be listed)
 
     /// <summary>The workbook to write (.xlsx).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -67,10 +68,18 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
     [ValidateRange(1, 10_000)]
     public int Top { get; set; } = 20;
 
-    /// <summary>Flows listed on the Timeline sheet at most: the earliest by start. 0 lists only findings.</summary>
+    /// <summary>
+    /// Add a Flows sheet listing the flows themselves in start order (at most -FlowLimit, the earliest). Without it the
+    /// workbook summarises flows (traffic, top-N, each hour's busiest hosts on the Timeline) and lists no single flow.
+    /// </summary>
     [Parameter]
-    [ValidateRange(0, ExcelLimits.MaxDataRows)]
-    public int TimelineLimit { get; set; } = 100_000;
+    public SwitchParameter IncludeFlows { get; set; }
+
+    /// <summary>Flows listed on the Flows sheet at most (the earliest by start); giving it implies -IncludeFlows. -TimelineLimit is its old name.</summary>
+    [Parameter]
+    [Alias("TimelineLimit")]
+    [ValidateRange(1, ExcelLimits.MaxDataRows)]
+    public int FlowLimit { get; set; } = 100_000;
 
     /// <summary>A case name shown at the top of the summary.</summary>
     [Parameter]
@@ -105,7 +114,8 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
             return;
         }
         _selection = FlowFilterArgument.CreateSelection(this, Filter, Start, End);
-        _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title });
+        bool listFlows = IncludeFlows.IsPresent || MyInvocation.BoundParameters.ContainsKey(nameof(FlowLimit));
+        _report = new FlowReport(new FlowReportOptions { Top = Top, FlowListLimit = listFlows ? FlowLimit : 0, Title = Title });
         foreach (var (name, value) in MyInvocation.BoundParameters)
         {
             if (name is nameof(InputObject) or nameof(Force) or nameof(PassThru) or "WhatIf" or "Confirm" or "Verbose" or "Debug" or "ErrorAction"
@@ -157,6 +167,13 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
         var report = _report;
         if (_declined || report is null) return;
         if (_flowPaths.Count > 0) ReadFlowFiles(report);
+        if (report.RecordCount == 0 && report.ObjectCount == 0 && _unreadable > 0)
+        {
+            // every input failed: an empty workbook would read as "nothing happened", so none is written
+            ThrowTerminatingError(new ErrorRecord(new InvalidDataException(
+                    $"None of the flow files given could be read ({_unreadable:N0} failed: see the errors above); no workbook was written to {_target}."),
+                ErrorIds.NoReadableInput, ErrorCategory.InvalidData, string.Join(", ", _flowPaths)));
+        }
         if (report.RecordCount == 0 && report.ObjectCount == 0)
             WriteWarning("No flows and no other objects reached the report; the workbook has its sheets but no rows.");
         WriteVerbose($"{report.RecordCount:N0} flows and {report.ObjectCount:N0} other objects; writing {_target}");
@@ -187,11 +204,13 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _unreadable++;
             WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, string.Join(", ", _flowPaths)));
             return;
         }
         var explicitFiles = new HashSet<string>(_flowPaths.Where(File.Exists).Select(System.IO.Path.GetFullPath), StringComparer.Ordinal);
         FlowFileErrors.ReportSkipped(this, set, explicitFiles);
+        _unreadable += set.Skipped.Count(s => explicitFiles.Contains(s.Path) && set.NotFlowFiles.Contains(s.Path));
         var progress = new ThrottledProgress(this, 1, "Export-FlowReport");
         var readable = new List<string>(set.Files.Count);
         foreach (string file in set.Files)
@@ -206,6 +225,7 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
             }
             catch (FlowDataException ex)
             {
+                _unreadable++;
                 WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, flowsWritten: false));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
@@ -214,13 +234,18 @@ public sealed class ExportFlowReportCommand : FlowCmdlet
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                _unreadable++;
                 WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
             }
         }
         long total = set.TotalBytes;
         try
         {
-            long accepted = FlowFileStream.ForEach(readable, _selection, report.AddFlow, e => WriteError(FlowFileErrors.Corrupt(e, flowsWritten: false)),
+            long accepted = FlowFileStream.ForEach(readable, _selection, report.AddFlow, e =>
+                {
+                    _unreadable++;
+                    WriteError(FlowFileErrors.Corrupt(e, flowsWritten: false));
+                },
                 done => progress.Report($"{done:N0} of {total:N0} bytes of flows read", done, total), CancelToken);
             WriteVerbose($"Read {readable.Count:N0} nfcapd files ({total:N0} bytes): {accepted:N0} flows selected.");
         }
