@@ -452,32 +452,40 @@ public static class ExcelWorkbookWriter
         return new SheetLayout(widths, wrap);
     }
 
-    /// <summary>Lines <paramref name="text"/> takes when wrapped at word boundaries in <paramref name="width"/> characters (line breaks kept).</summary>
+    /// <summary>
+    /// Lines <paramref name="text"/> takes when wrapped at spaces in a column <paramref name="width"/> characters wide
+    /// (line breaks kept; a word longer than a line breaks inside it). A width is counted in the digit '0'; letters
+    /// are weighed as Calibri (and Carlito, its metric twin in LibreOffice) draws them: capitals and digits about one
+    /// unit, most lower-case letters 0.8, spaces and punctuation about half, so a path of digits takes more room than
+    /// a sentence of the same length.
+    /// </summary>
     internal static int WrappedLines(string text, double width)
     {
-        // prose averages narrower than the digit '0' a column's width is counted in: about a seventh more fits
-        int capacity = Math.Max(1, (int)((width - 1) * 1.15));
+        double capacity = Math.Max(1, width - 3);   // the cell's padding and its one-level indent
         int lines = 0;
         foreach (var paragraph in text.Split('\n'))
         {
             lines++;
-            int used = 0;
+            double used = 0;
+            bool first = true;
             foreach (var word in paragraph.Split(' '))
             {
-                int len = word.Length;
-                if (used == 0)
+                double w = 0;
+                foreach (char c in word) w += CharWidth(c);
+                if (first)
                 {
-                    used = len;
+                    used = w;
+                    first = false;
                 }
-                else if (used + 1 + len <= capacity)
+                else if (used + SpaceWidth + w <= capacity)
                 {
-                    used += 1 + len;
+                    used += SpaceWidth + w;
                     continue;
                 }
                 else
                 {
                     lines++;
-                    used = len;
+                    used = w;
                 }
                 while (used > capacity)   // a word longer than the line breaks inside it
                 {
@@ -488,6 +496,26 @@ public static class ExcelWorkbookWriter
         }
         return lines;
     }
+
+    private const double SpaceWidth = 0.45;
+
+    /// <summary>A character's width in units of the digit '0' (Calibri 11).</summary>
+    internal static double CharWidth(char c) => c switch
+    {
+        >= '0' and <= '9' => 1.0,
+        'm' or 'w' => 1.35,
+        'i' or 'j' or 'l' or 'f' or 't' or 'r' => 0.5,
+        >= 'a' and <= 'z' => 0.85,
+        'M' or 'W' => 1.5,
+        'I' or 'J' => 0.5,
+        >= 'A' and <= 'Z' => 1.1,
+        ' ' => SpaceWidth,
+        '.' or ',' or ':' or ';' or '\'' or '!' or '|' => 0.5,
+        '/' or '\\' or '(' or ')' or '[' or ']' or '-' => 0.6,
+        '%' or '@' or '&' => 1.4,
+        _ when char.IsLetter(c) => 0.9,
+        _ => 1.0,
+    };
 
     private static double DisplayLength(object? v, ReportColumnKind kind) => v switch
     {

@@ -34,11 +34,12 @@ public sealed class WorkbookLayoutTests : IDisposable
 
     [Theory]
     [InlineData("short", 20, 1)]
-    [InlineData("one two three four five six", 10, 3)]   // capacity 10: "one two", "three four", "five six"
+    [InlineData("one two three four five six", 10, 3)]   // 7 units a line: "one two" (5.7), "three four" (6.7), "five six" (5.35)
     [InlineData("a\nb\nc", 60, 3)]
-    [InlineData("0123456789012345678901234567890123456789", 10, 4)]   // a word longer than a line breaks inside it
+    [InlineData("0123456789012345678901234567890123456789", 13, 4)]   // digits are one unit each: 10 a line
+    [InlineData("/tmp/wb/case/nfcapd.202601150900", 30, 2)]   // a path of 27.95 units: two lines in a 30-wide column, as LibreOffice draws it
     public void Wrapped_text_takes_the_lines_a_word_wrap_gives(string text, double width, int lines) =>
-        Assert.Equal(lines, ExcelWorkbookWriter.WrappedLines(text, width / 1.15 + 1));
+        Assert.Equal(lines, ExcelWorkbookWriter.WrappedLines(text, width));
 
     [Fact]
     public void A_flows_bytes_are_spread_over_the_minutes_it_lasts_and_every_byte_is_kept()
