@@ -18,8 +18,30 @@ Describe 'Export-FlowReport' {
         $file | Should -BeOfType ([IO.FileInfo])
         $file.FullName | Should -Be $book
         $wb = Read-Workbook $book
-        $wb.Sheets | Should -Be @('Summary', 'Traffic', 'Top talkers', 'Top ports', 'Top conversations', 'Beacons', 'Exfiltration', 'Scans', 'Lateral movement', 'Timeline')
+        $wb.Sheets | Should -Be @('Summary', 'Traffic', 'Top talkers', 'Top ports', 'Top conversations', 'Beacons', 'Exfiltration', 'Scans', 'Lateral movement', 'Timeline', 'Evidence')
         $wb.Strings | Should -Contain 'Flow records'
+    }
+
+    It 'lists the flows themselves only with -IncludeFlows, the earliest -FlowLimit' {
+        $book = Join-Path $TestDrive 'list.xlsx'
+        $flows | Export-FlowReport -Path $book -IncludeFlows -FlowLimit 100
+        $wb = Read-Workbook $book
+        $wb.Sheets | Should -Contain 'Flows'
+        $wb.Strings | Should -Contain 'Source address'
+        $wb.Strings | Should -Contain "the flows in start order: 100 of $('{0:N0}' -f $flows.Count) (the earliest 100; $('{0:N0}' -f ($flows.Count - 100)) later flows are counted in the totals but not listed)"
+    }
+
+    It 'writes no workbook when none of the flow files given can be read' {
+        $dir = Join-Path $TestDrive 'junk'
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        $junk = Join-Path $dir 'nfcapd.202601150900'
+        Set-Content -LiteralPath $junk -Value 'not flows at all'
+        $book = Join-Path $TestDrive 'junk.xlsx'
+        # the file's own error is not terminating; the refusal to write an empty workbook is
+        $refusal = { Export-FlowReport -FlowPath $junk -Path $book -ErrorAction SilentlyContinue } | Should -Throw -PassThru
+        $refusal.FullyQualifiedErrorId | Should -Be "NoReadableInput,$fullId"
+        $refusal.Exception.Message | Should -BeLike '*no workbook was written*'
+        $book | Should -Not -Exist
     }
 
     It 'writes nothing without -PassThru' {

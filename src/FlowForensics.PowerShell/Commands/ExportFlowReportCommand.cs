@@ -26,6 +26,7 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
     private FlowSelection _selection = FlowSelection.All;
     private string _target = "";
     private bool _declined;
+    private int _unreadable;   // flow files that could not be hashed (the query's own failures are InputFailures)
 
     /// <summary>The workbook to write (.xlsx).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -52,10 +53,18 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
     [ValidateRange(1, 10_000)]
     public int Top { get; set; } = 20;
 
-    /// <summary>Flows listed on the Timeline sheet at most: the earliest by start. 0 lists only findings.</summary>
+    /// <summary>
+    /// Add a Flows sheet listing the flows themselves in start order (at most -FlowLimit, the earliest). Without it the
+    /// workbook summarises flows (traffic, top-N, each hour's busiest hosts on the Timeline) and lists no single flow.
+    /// </summary>
     [Parameter]
-    [ValidateRange(0, ExcelLimits.MaxDataRows)]
-    public int TimelineLimit { get; set; } = 100_000;
+    public SwitchParameter IncludeFlows { get; set; }
+
+    /// <summary>Flows listed on the Flows sheet at most (the earliest by start); giving it implies -IncludeFlows. -TimelineLimit is its old name.</summary>
+    [Parameter]
+    [Alias("TimelineLimit")]
+    [ValidateRange(1, ExcelLimits.MaxDataRows)]
+    public int FlowLimit { get; set; } = 100_000;
 
     /// <summary>A case name shown at the top of the summary.</summary>
     [Parameter]
@@ -100,7 +109,8 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
         }
         _selection = CreateSelection();
         var hunts = HuntSettingArgument.Parse(this, HuntSetting);
-        _report = new FlowReport(new FlowReportOptions { Top = Top, TimelineFlowLimit = TimelineLimit, Title = Title, Hunts = hunts });
+        bool listFlows = IncludeFlows.IsPresent || MyInvocation.BoundParameters.ContainsKey(nameof(FlowLimit));
+        _report = new FlowReport(new FlowReportOptions { Top = Top, FlowListLimit = listFlows ? FlowLimit : 0, Title = Title, Hunts = hunts });
         foreach (var (name, value) in MyInvocation.BoundParameters)
         {
             if (name is nameof(InputObject) or nameof(Force) or nameof(PassThru) or "WhatIf" or "Confirm" or "Verbose" or "Debug" or "ErrorAction"
@@ -152,6 +162,13 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
         var report = _report;
         if (_declined || report is null) return;
         if (_flowPaths.Count > 0) ReadFlowFiles(report);
+        if (report.RecordCount == 0 && report.ObjectCount == 0 && _unreadable + InputFailures > 0)
+        {
+            // every input failed: an empty workbook would read as "nothing happened", so none is written
+            ThrowTerminatingError(new ErrorRecord(new InvalidDataException(
+                    $"None of the flow files given could be read ({_unreadable + InputFailures:N0} failed: see the errors above); no workbook was written to {_target}."),
+                ErrorIds.NoReadableInput, ErrorCategory.InvalidData, string.Join(", ", _flowPaths)));
+        }
         if (report.RecordCount == 0 && report.ObjectCount == 0)
             WriteWarning("No flows and no other objects reached the report; the workbook has its sheets but no rows.");
         WriteVerbose($"{report.RecordCount:N0} flows and {report.ObjectCount:N0} other objects; writing {_target}");
@@ -196,6 +213,7 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
             }
             catch (FlowDataException ex)
             {
+                _unreadable++;
                 WriteError(ex.Offset == 0 ? FlowFileErrors.NotAFlowFile(file) : FlowFileErrors.Corrupt(ex, delivered: null));
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
@@ -204,6 +222,7 @@ public sealed class ExportFlowReportCommand : FlowSelectionCmdlet
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                _unreadable++;
                 WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, file));
             }
         }

@@ -76,4 +76,7 @@ public static class ErrorIds
 
     /// <summary>Convert-PcapToFlow -ExportProtocol names no protocol, or -ScaleBySampling without it.</summary>
     public const string ExportProtocolInvalid = "ExportProtocolInvalid";
+
+    /// <summary>Export-FlowReport: none of the input could be read, so no (empty, misleading) workbook was written.</summary>
+    public const string NoReadableInput = "NoReadableInput";
 }

@@ -57,6 +57,9 @@ public abstract class FlowSelectionCmdlet : FlowCmdlet
     /// <param name="prepare">Given the chosen query before it is read; returns the query to read (the report hashes the
     /// files first and drops the unreadable ones), or null to read nothing.</param>
     /// <returns>The query that was read, or null when the files could not be chosen.</returns>
+    /// <summary>Inputs <see cref="RunQuery"/> reported as failed: files that could not be listed, opened or read, named files that are not nfcapd, damage.</summary>
+    protected int InputFailures { get; private set; }
+
     protected FlowQuery? RunQuery(IReadOnlyList<string> paths, bool recurse, FlowSelection selection, string activity, string? delivered,
         Func<FlowQuery, long> read, Func<FlowQuery, FlowQuery?>? prepare = null)
     {
@@ -71,6 +74,7 @@ public abstract class FlowSelectionCmdlet : FlowCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            InputFailures++;
             WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, ex is FileNotFoundException f ? f.FileName : string.Join(", ", paths)));
             return null;
         }
@@ -94,6 +98,7 @@ public abstract class FlowSelectionCmdlet : FlowCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            InputFailures++;
             WriteError(new ErrorRecord(ex, ErrorIds.FileReadFailed, ErrorCategory.ReadError, observer.Current));
             return query;
         }
@@ -117,7 +122,11 @@ public abstract class FlowSelectionCmdlet : FlowCmdlet
 
         public void FileSkipped(string path, string reason, bool notFlowFile)
         {
-            if (notFlowFile && explicitFiles.Contains(path)) cmdlet.WriteError(FlowFileErrors.NotAFlowFile(path));
+            if (notFlowFile && explicitFiles.Contains(path))
+            {
+                cmdlet.InputFailures++;
+                cmdlet.WriteError(FlowFileErrors.NotAFlowFile(path));
+            }
             else cmdlet.WriteVerbose($"Skipped {path}: {reason}.");
         }
 
@@ -129,7 +138,11 @@ public abstract class FlowSelectionCmdlet : FlowCmdlet
             cmdlet.WriteVerbose($"Reading {path}");
         }
 
-        public void FileDamaged(Wire.FlowDataException error) => cmdlet.WriteError(FlowFileErrors.Corrupt(error, delivered));
+        public void FileDamaged(Wire.FlowDataException error)
+        {
+            cmdlet.InputFailures++;
+            cmdlet.WriteError(FlowFileErrors.Corrupt(error, delivered));
+        }
 
         public void BytesRead(long done, long total) =>
             progress.Report($"{done:N0} of {total:N0} bytes read, {Query?.Counts.Read ?? 0:N0} flows read", done, total);

@@ -22,27 +22,41 @@ public static class ExcelWorkbookWriter
     /// <summary>First characters that make a spreadsheet read text as a formula (OWASP's CSV-injection list).</summary>
     public static readonly char[] FormulaTriggers = ['=', '+', '-', '@', '\t', '\r'];
 
-    /// <summary>Number format of date-time cells.</summary>
-    public const string DateTimeFormat = "yyyy-mm-dd hh:mm:ss";
+    /// <summary>Number format of date-time cells (milliseconds, as flow times carry them).</summary>
+    public const string DateTimeFormat = "yyyy-mm-dd hh:mm:ss.000";
 
-    /// <summary>Number format of duration cells (hours go past 24).</summary>
-    public const string TimeSpanFormat = "[h]:mm:ss";
+    /// <summary>Number format of duration cells (hours go past 24; milliseconds shown, so a sub-second flow is not 0:00:00).</summary>
+    public const string TimeSpanFormat = "[h]:mm:ss.000";
 
     /// <summary>The table style (Excel's built-in medium blue).</summary>
     public const string TableStyle = "TableStyleMedium2";
 
     // cellXfs indices (see BuildStylesheet)
     internal const uint StyleDefault = 0, StyleHeader = 1, StyleInteger = 2, StyleCount = 3, StyleDecimal = 4, StylePercent = 5,
-        StyleDateTime = 6, StyleTimeSpan = 7, StyleTitle = 8, StyleSection = 9, StyleLabel = 10, StyleCountLeft = 11, StyleTimeSpanLeft = 12, StyleText = 13;
+        StyleDateTime = 6, StyleTimeSpan = 7, StyleTitle = 8, StyleSection = 9, StyleLabel = 10, StyleCountLeft = 11, StyleTimeSpanLeft = 12, StyleText = 13,
+        StyleHeaderRight = 14, StyleWrap = 15, StyleNote = 16;
 
     private const uint FormatDateTimeId = 164, FormatTimeSpanId = 165;
     private const int WidthSampleRows = 500;
     private const double MaxColumnWidth = 72, MinColumnWidth = 6;
 
+    /// <summary>Width (characters) of a text column whose text is longer: it wraps at this width and its rows grow.</summary>
+    public const double WrapWidth = 60;
+
+    /// <summary>Height in points of one line of 11-point text (Excel's default row height).</summary>
+    public const double LineHeight = 15;
+
+    /// <summary>Evidence files listed on the summary at most; every file is on the Evidence sheet.</summary>
+    public const int SummaryEvidenceLimit = 20;
+
+    // the summary's three columns: labels, values and descriptions (wrapped), counts
+    private static readonly double[] SummaryWidths = [30, 70, 14];
+
     /// <summary>The lines under the summary's title: how times and formula-like text are written.</summary>
     public static IReadOnlyList<string> Notes { get; } =
     [
-        "All times are UTC; durations are hours:minutes:seconds; bytes and packets count both directions.",
+        "All times are UTC; durations are hours:minutes:seconds.milliseconds; bytes and packets count both directions.",
+        "A sheet wider than a landscape page prints its leading columns (a finding's kind, host, score, times and reason); every column is in the sheet.",
         $"Cell text that begins with {string.Join(' ', FormulaTriggers.Select(static c => c switch { '\t' => "tab", '\r' => "CR", _ => c.ToString() }))} is stored with an apostrophe (') in front, so no spreadsheet runs it as a formula.",
     ];
 
@@ -108,16 +122,24 @@ public static class ExcelWorkbookWriter
             WriteSummary(part, workbook, strings, tableNames, ref tableId, cancel);
             sheets.Append(new Sheet { Name = name, SheetId = sheetId++, Id = wbPart.GetIdOfPart(part) });
         }
+        // every table sheet prints its header row at the top of each page
+        var printTitles = new DefinedNames();
         foreach (var table in workbook.Sheets)
         {
             cancel.ThrowIfCancellationRequested();
             var part = wbPart.AddNewPart<WorksheetPart>();
             string name = names.Take(SheetName(table.Name));
+            string quoted = "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
+            var layout = Layout(table);
+            int printed = PrintedColumns(layout.Widths);
+            if (printed < layout.Widths.Length)
+                printTitles.Append(new DefinedName($"{quoted}!$A:${ColumnLetters(printed - 1)}") { Name = "_xlnm.Print_Area", LocalSheetId = sheetId - 1 });
+            printTitles.Append(new DefinedName($"{quoted}!$1:$1") { Name = "_xlnm.Print_Titles", LocalSheetId = sheetId - 1 });
             bool chart = ReferenceEquals(table, workbook.Traffic) && table.Rows.Count > 0;
-            WriteTableSheet(part, name, table, strings, tableNames.Take(TableName(table.Name)), tableId++, chart ? workbook.ChartTitle : null, cancel);
+            WriteTableSheet(part, name, table, layout, strings, tableNames.Take(TableName(table.Name)), tableId++, chart ? workbook.ChartTitle : null, cancel);
             sheets.Append(new Sheet { Name = name, SheetId = sheetId++, Id = wbPart.GetIdOfPart(part) });
         }
-        wbPart.Workbook.Append(new BookViews(new WorkbookView { ActiveTab = 0 }), sheets);
+        wbPart.Workbook.Append(new BookViews(new WorkbookView { ActiveTab = 0 }), sheets, printTitles);
         var sstPart = wbPart.AddNewPart<SharedStringTablePart>();
         strings.WriteTo(sstPart);
         wbPart.Workbook.Save();
@@ -127,51 +149,72 @@ public static class ExcelWorkbookWriter
     {
         var summary = new ReportTable("Summary", [new("Item", ReportColumnKind.Text), new("Value", ReportColumnKind.Text)], int.MaxValue);
         foreach (var (label, value) in wb.Summary) summary.Add([label, value]);
-        var sheetsTable = new ReportTable("Sheets", [new("Sheet", ReportColumnKind.Text), new("Rows", ReportColumnKind.Count),
-            new("Total", ReportColumnKind.Count), new("LeftOut", ReportColumnKind.Count), new("Contents", ReportColumnKind.Text)], int.MaxValue);
-        foreach (var t in wb.Sheets) sheetsTable.Add([t.Name, (long)t.Rows.Count, t.OfferedRows, t.OfferedRows - t.Rows.Count, t.Note]);
+        var sheetsTable = new ReportTable("Sheets", [new("Sheet", ReportColumnKind.Text), new("Contents", ReportColumnKind.Text), new("Rows", ReportColumnKind.Count)], int.MaxValue);
+        foreach (var t in wb.Sheets) sheetsTable.Add([t.Name, SheetContents(t), (long)t.Rows.Count]);
+        var files = new ReportTable("Evidence files", [new("File", ReportColumnKind.Text), new("Sha256", ReportColumnKind.Text), new("Flows", ReportColumnKind.Count)], int.MaxValue);
+        int path = ColumnIndex(wb.Evidence, "Path"), sha = ColumnIndex(wb.Evidence, "Sha256"), flows = ColumnIndex(wb.Evidence, "Flows");
+        foreach (var e in wb.Evidence.Rows.Take(SummaryEvidenceLimit)) files.Add([e[path], e[sha], e[flows]]);
 
-        var blocks = new List<(string Title, ReportTable Table)>
+        // the three blocks share the columns; each wraps its long text: values, sheet contents, file paths
+        var blocks = new List<(string Title, ReportTable Table, int LabelColumn, SheetLayout Layout)>
         {
-            ("Summary", summary),
-            ("Sheets in this workbook", sheetsTable),
-            ("Evidence files", wb.Evidence),
+            ("Summary", summary, 0, new SheetLayout(SummaryWidths, [false, true, false])),
+            ("Sheets in this workbook", sheetsTable, -1, new SheetLayout(SummaryWidths, [false, true, false])),
+            ("Evidence files", files, -1, new SheetLayout(SummaryWidths, [true, false, false])),
         };
         var tables = new List<(string Ref, ReportTable Table, string Name)>();
-        var widths = new double[Math.Max(Math.Max(summary.Columns.Count, sheetsTable.Columns.Count), wb.Evidence.Columns.Count)];
-        // the long last columns (Contents, Sha256) are not measured: their text runs on into the empty cells to the right
-        foreach (var (_, table) in blocks) Measure(widths, table, table == summary ? table.Columns.Count : table.Columns.Count - 1);
+        var layout = blocks[0].Layout;
         using var w = OpenXmlWriter.Create(part);
         w.WriteStartElement(new Worksheet());
         w.WriteElement(PageProperties());
-        w.WriteElement(ColumnsOf(widths));
+        w.WriteElement(ColumnsOf(layout.Widths));
         w.WriteStartElement(new SheetData());
         uint row = 1;
+        var merges = new List<string>();
+        string lastColumn = ColumnLetters(layout.Widths.Length - 1);
         WriteTextRow(w, strings, row++, "FlowForensics report", StyleTitle);
-        foreach (string note in Notes) WriteTextRow(w, strings, row++, note, StyleDefault);
+        foreach (string note in Notes)
+        {
+            merges.Add($"A{row}:{lastColumn}{row}");   // a note spans the page's width and wraps there
+            WriteTextRow(w, strings, row++, note, StyleNote, layout.Widths.Sum() - 2);
+        }
         row++;
-        foreach (var (title, table) in blocks)
+        foreach (var (title, table, label, blockLayout) in blocks)
         {
             cancel.ThrowIfCancellationRequested();
             WriteTextRow(w, strings, row++, title, StyleSection);
             uint top = row;
-            WriteHeader(w, strings, row++, table.Columns);
-            foreach (var values in table.Rows) WriteRow(w, strings, row++, table.Columns, values, table == summary ? 0 : -1);
+            WriteHeader(w, strings, row++, table.Columns, blockLayout);
+            foreach (var values in table.Rows) WriteRow(w, strings, row++, table.Columns, values, label, blockLayout);
             if (table.Rows.Count == 0) row++;   // a table needs a data row, even an empty one
             tables.Add(($"A{top}:{ColumnLetters(table.Columns.Count - 1)}{row - 1}", table, TableName(table.Name)));
+            if (table == files && wb.Evidence.Rows.Count > files.Rows.Count)
+            {
+                merges.Add($"A{row}:{lastColumn}{row}");
+                WriteTextRow(w, strings, row++, $"… and {wb.Evidence.Rows.Count - files.Rows.Count:N0} more files: every evidence file is on the Evidence sheet.", StyleNote);
+            }
             row++;
         }
         w.WriteEndElement();   // sheetData
-        WriteTail(w, part, tables.Select(t => (t.Ref, t.Table, tableNames.Take(t.Name))).ToList(), ref tableId, drawingId: null);
+        WriteTail(w, part, tables.Select(t => (t.Ref, t.Table, tableNames.Take(t.Name))).ToList(), ref tableId, drawingId: null, onePage: true, merges);
         w.WriteEndElement();   // worksheet
         w.Close();
     }
 
-    private static void WriteTableSheet(WorksheetPart part, string sheetName, ReportTable table, SharedStrings strings, string tableName, uint tableId,
+    /// <summary>What a sheet holds, for the summary: its note, and how many rows were left out when it is full.</summary>
+    private static string SheetContents(ReportTable t) =>
+        (t.Note ?? "") + (t.IsTruncated ? $" ({t.Rows.Count:N0} of {t.OfferedRows:N0} rows; {t.OfferedRows - t.Rows.Count:N0} left out)" : "");
+
+    private static int ColumnIndex(ReportTable table, string name)
+    {
+        for (int i = 0; i < table.Columns.Count; i++)
+            if (table.Columns[i].Name == name) return i;
+        throw new ArgumentException($"The {table.Name} table has no {name} column.", nameof(name));
+    }
+
+    private static void WriteTableSheet(WorksheetPart part, string sheetName, ReportTable table, SheetLayout layout, SharedStrings strings, string tableName, uint tableId,
         string? chartTitle, CancellationToken cancel)
     {
-        var widths = new double[table.Columns.Count];
-        Measure(widths, table);
         string? drawingId = null;
         if (chartTitle is not null) drawingId = AddChart(part, sheetName, table, chartTitle);
         using var w = OpenXmlWriter.Create(part);
@@ -181,29 +224,43 @@ public static class ExcelWorkbookWriter
             new Pane { VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen },
             new Selection { Pane = PaneValues.BottomLeft, ActiveCell = "A2", SequenceOfReferences = new ListValue<StringValue> { InnerText = "A2" } })
         { WorkbookViewId = 0U, TabSelected = false }));
-        w.WriteElement(ColumnsOf(widths));
+        w.WriteElement(ColumnsOf(layout.Widths));
         w.WriteStartElement(new SheetData());
         uint row = 1;
-        WriteHeader(w, strings, row++, table.Columns);
+        WriteHeader(w, strings, row++, table.Columns, layout);
         int n = 0;
         foreach (var values in table.Rows)
         {
             if ((++n & 4095) == 0) cancel.ThrowIfCancellationRequested();
-            WriteRow(w, strings, row++, table.Columns, values, -1);
+            WriteRow(w, strings, row++, table.Columns, values, -1, layout);
         }
         if (table.Rows.Count == 0) row++;
         w.WriteEndElement();
         uint id = tableId;
-        WriteTail(w, part, [($"A1:{ColumnLetters(table.Columns.Count - 1)}{row - 1}", table, tableName)], ref id, drawingId);
+        WriteTail(w, part, [($"A1:{ColumnLetters(table.Columns.Count - 1)}{row - 1}", table, tableName)], ref id, drawingId, onePage: false);
         w.WriteEndElement();
         w.Close();
     }
 
-    /// <summary>Page setup (landscape, fit to one page wide), drawing, table parts: the elements after sheetData, in schema order.</summary>
-    private static void WriteTail(OpenXmlWriter w, WorksheetPart part, List<(string Ref, ReportTable Table, string Name)> tables, ref uint tableId, string? drawingId)
+    /// <summary>
+    /// Page setup, drawing, table parts: the elements after sheetData, in schema order. Table sheets print landscape,
+    /// one page wide, as many tall as they need (the header row repeats: see the print titles); the summary prints
+    /// portrait on one page.
+    /// </summary>
+    private static void WriteTail(OpenXmlWriter w, WorksheetPart part, List<(string Ref, ReportTable Table, string Name)> tables, ref uint tableId, string? drawingId, bool onePage,
+        IReadOnlyList<string>? merges = null)
     {
+        if (merges is { Count: > 0 })
+        {
+            var mergeCells = new MergeCells { Count = (uint)merges.Count };
+            foreach (string m in merges) mergeCells.Append(new MergeCell { Reference = m });
+            w.WriteElement(mergeCells);
+        }
         w.WriteElement(new PageMargins { Left = 0.4, Right = 0.4, Top = 0.5, Bottom = 0.5, Header = 0.3, Footer = 0.3 });
-        w.WriteElement(new PageSetup { Orientation = OrientationValues.Landscape, PaperSize = 9U, FitToWidth = 1U, FitToHeight = 0U });
+        w.WriteElement(new PageSetup
+        {
+            Orientation = onePage ? OrientationValues.Portrait : OrientationValues.Landscape, PaperSize = 9U, FitToWidth = 1U, FitToHeight = onePage ? 1U : 0U,
+        });
         w.WriteElement(new HeaderFooter(new OddFooter("&L&A&RPage &P of &N")));
         if (drawingId is not null) w.WriteElement(new Drawing { Id = drawingId });
         if (tables.Count == 0) return;
@@ -213,7 +270,7 @@ public static class ExcelWorkbookWriter
             var tp = part.AddNewPart<TableDefinitionPart>();
             var columns = new TableColumns { Count = (uint)table.Columns.Count };
             uint cid = 1;
-            foreach (var c in table.Columns) columns.Append(new TableColumn { Id = cid++, Name = HeaderText(c.Name) });
+            foreach (string header in HeaderTexts(table.Columns)) columns.Append(new TableColumn { Id = cid++, Name = header });
             tp.Table = new Table(new AutoFilter { Reference = reference }, columns,
                 new TableStyleInfo { Name = TableStyle, ShowFirstColumn = false, ShowLastColumn = false, ShowRowStripes = true, ShowColumnStripes = false })
             {
@@ -227,25 +284,75 @@ public static class ExcelWorkbookWriter
 
     private static SheetProperties PageProperties() => new(new PageSetupProperties { FitToPage = true });
 
-    private static void WriteTextRow(OpenXmlWriter w, SharedStrings strings, uint row, string text, uint style)
+    /// <summary>A line of text in column A; with <paramref name="wrapWidth"/>, it wraps across that many characters (a merged row).</summary>
+    private static void WriteTextRow(OpenXmlWriter w, SharedStrings strings, uint row, string text, uint style, double wrapWidth = 0)
     {
-        w.WriteStartElement(new Row { RowIndex = row });
+        var r = new Row { RowIndex = row };
+        if (wrapWidth > 0 && WrappedLines(text, wrapWidth) is > 1 and int lines)
+        {
+            r.Height = lines * LineHeight;
+            r.CustomHeight = true;
+        }
+        w.WriteStartElement(r);
         w.WriteElement(new Cell { CellReference = $"A{row}", DataType = CellValues.SharedString, StyleIndex = style, CellValue = new CellValue(strings.Index(text)) });
         w.WriteEndElement();
     }
 
-    private static void WriteHeader(OpenXmlWriter w, SharedStrings strings, uint row, IReadOnlyList<ReportColumn> columns)
+    /// <summary>The header row: friendly names (<see cref="ReportHeaders"/>), wrapped in bold over the column, right-aligned over numbers.</summary>
+    private static void WriteHeader(OpenXmlWriter w, SharedStrings strings, uint row, IReadOnlyList<ReportColumn> columns, SheetLayout layout)
     {
-        w.WriteStartElement(new Row { RowIndex = row });
+        var headers = HeaderTexts(columns);
+        int lines = 1;
+        for (int c = 0; c < headers.Count; c++) lines = Math.Max(lines, WrappedLines(headers[c], layout.Widths[c] - 2));
+        var r = new Row { RowIndex = row };
+        if (lines > 1)
+        {
+            r.Height = lines * LineHeight;
+            r.CustomHeight = true;
+        }
+        w.WriteStartElement(r);
         for (int c = 0; c < columns.Count; c++)
-            w.WriteElement(new Cell { CellReference = ColumnLetters(c) + row, DataType = CellValues.SharedString, StyleIndex = StyleHeader, CellValue = new CellValue(strings.Index(HeaderText(columns[c].Name))) });
+            w.WriteElement(new Cell { CellReference = ColumnLetters(c) + row, DataType = CellValues.SharedString, StyleIndex = IsNumeric(columns[c].Kind) ? StyleHeaderRight : StyleHeader, CellValue = new CellValue(strings.Index(headers[c])) });
         w.WriteEndElement();
     }
 
-    /// <summary>One data row; <paramref name="labelColumn"/> gets the bold label style (the summary's first column).</summary>
-    private static void WriteRow(OpenXmlWriter w, SharedStrings strings, uint row, IReadOnlyList<ReportColumn> columns, object?[] values, int labelColumn)
+    private static bool IsNumeric(ReportColumnKind kind) =>
+        kind is ReportColumnKind.Integer or ReportColumnKind.Count or ReportColumnKind.Decimal or ReportColumnKind.Percent or ReportColumnKind.TimeSpan;
+
+    /// <summary>The header text of each column: friendly, unique within the table (a table's column names must be).</summary>
+    internal static List<string> HeaderTexts(IReadOnlyList<ReportColumn> columns)
     {
-        w.WriteStartElement(new Row { RowIndex = row });
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var headers = new List<string>(columns.Count);
+        foreach (var c in columns)
+        {
+            string text = HeaderText(ReportHeaders.Friendly(c.Name));
+            if (text.Length == 0) text = "Column";
+            string unique = text;
+            for (int i = 2; !taken.Add(unique); i++) unique = $"{text} ({i})";
+            headers.Add(unique);
+        }
+        return headers;
+    }
+
+    /// <summary>
+    /// One data row; <paramref name="labelColumn"/> gets the bold label style (the summary's first column). Text in a
+    /// wrapped column wraps, and the row is made as tall as its longest wrapped text.
+    /// </summary>
+    private static void WriteRow(OpenXmlWriter w, SharedStrings strings, uint row, IReadOnlyList<ReportColumn> columns, object?[] values, int labelColumn, SheetLayout layout)
+    {
+        int lines = 1;
+        for (int c = 0; c < columns.Count; c++)
+        {
+            if (layout.Wrap[c] && values[c] is string s) lines = Math.Max(lines, WrappedLines(s, layout.Widths[c] - 2));
+        }
+        var r = new Row { RowIndex = row };
+        if (lines > 1)
+        {
+            r.Height = Math.Min(lines, MaxRowLines) * LineHeight;
+            r.CustomHeight = true;
+        }
+        w.WriteStartElement(r);
         for (int c = 0; c < columns.Count; c++)
         {
             object? v = values[c];
@@ -261,10 +368,11 @@ public static class ExcelWorkbookWriter
                 continue;
             }
             var kind = columns[c].Kind;
+            uint textStyle = c == labelColumn ? StyleLabel : layout.Wrap[c] ? StyleWrap : StyleText;
             Cell cell = v switch
             {
-                string s => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(NeutraliseText(s))), StyleIndex = c == labelColumn ? StyleLabel : StyleText },
-                bool b => new Cell { DataType = CellValues.Boolean, CellValue = new CellValue(b ? "1" : "0") },
+                string s => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(NeutraliseText(s))), StyleIndex = textStyle },
+                bool b => new Cell { DataType = CellValues.Boolean, CellValue = new CellValue(b ? "1" : "0"), StyleIndex = StyleDefault },
                 DateTime d => new Cell { CellValue = new CellValue(d.ToOADate().ToString("R", CultureInfo.InvariantCulture)), StyleIndex = StyleDateTime },
                 TimeSpan t => new Cell { CellValue = new CellValue(t.TotalDays.ToString("R", CultureInfo.InvariantCulture)), StyleIndex = StyleTimeSpan },
                 long l => new Cell { CellValue = new CellValue(l.ToString(CultureInfo.InvariantCulture)), StyleIndex = kind == ReportColumnKind.Integer ? StyleInteger : StyleCount },
@@ -274,41 +382,147 @@ public static class ExcelWorkbookWriter
                     CellValue = new CellValue((kind == ReportColumnKind.Percent ? d / 100 : d).ToString("R", CultureInfo.InvariantCulture)),
                     StyleIndex = kind == ReportColumnKind.Percent ? StylePercent : StyleDecimal,
                 },
-                _ => new Cell { DataType = CellValues.SharedString, StyleIndex = StyleText, CellValue = new CellValue(strings.Index(NeutraliseText(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))) },
+                _ => new Cell { DataType = CellValues.SharedString, StyleIndex = textStyle, CellValue = new CellValue(strings.Index(NeutraliseText(Convert.ToString(v, CultureInfo.InvariantCulture) ?? ""))) },
             };
             if (cell.DataType is null && v is double dd && (double.IsNaN(dd) || double.IsInfinity(dd)))
-                cell = new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(dd.ToString(CultureInfo.InvariantCulture))) };
+                cell = new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(dd.ToString(CultureInfo.InvariantCulture))), StyleIndex = StyleText };
             cell.CellReference = reference;
             w.WriteElement(cell);
         }
         w.WriteEndElement();
     }
 
-    /// <summary>Widths in characters from the header and the first rows' display text, within 6..60.</summary>
-    private static void Measure(double[] widths, ReportTable table) => Measure(widths, table, table.Columns.Count);
+    /// <summary>
+    /// Width in characters that a landscape page shows at a readable size (about 80 %); a wider sheet prints its
+    /// leading columns (findings lead with host, score, times and reason), and every column stays in the sheet.
+    /// </summary>
+    public const double PrintWidth = 200;
 
-    private static void Measure(double[] widths, ReportTable table, int columns)
+    /// <summary>How many leading columns fit <see cref="PrintWidth"/> (at least one).</summary>
+    internal static int PrintedColumns(double[] widths)
     {
-        for (int c = 0; c < columns && c < widths.Length; c++)
+        double used = 0;
+        for (int i = 0; i < widths.Length; i++)
         {
-            double width = HeaderText(table.Columns[c].Name).Length + 3;   // room for the filter button
+            used += widths[i];
+            if (used > PrintWidth) return Math.Max(1, i);
+        }
+        return widths.Length;
+    }
+
+    /// <summary>Lines of a wrapped row at most (409 points is Excel's highest row).</summary>
+    private const int MaxRowLines = 27;
+
+    /// <summary>Column widths and which columns wrap, for one sheet.</summary>
+    internal sealed record SheetLayout(double[] Widths, bool[] Wrap);
+
+    /// <summary>
+    /// Widths in characters from the header's words and the first rows' display text, within 6..72; a text column whose
+    /// text is longer than <see cref="WrapWidth"/> wraps at that width instead.
+    /// </summary>
+    internal static SheetLayout Layout(ReportTable table)
+    {
+        var widths = new double[table.Columns.Count];
+        var wrap = new bool[table.Columns.Count];
+        var headers = HeaderTexts(table.Columns);
+        for (int c = 0; c < widths.Length; c++)
+        {
+            // a long header wraps at its spaces: the column need not be wider than its longest word, or 12
+            string header = headers[c];
+            int longestWord = header.Split(' ').Max(static s => s.Length);
+            double width = Math.Min(header.Length, Math.Max(longestWord, 12)) + 3;   // room for the filter button
             int n = 0;
             foreach (var row in table.Rows)
             {
                 if (++n > WidthSampleRows) break;
                 width = Math.Max(width, DisplayLength(row[c], table.Columns[c].Kind));
             }
-            // a tenth more and two characters of gap: right-aligned numbers must not touch the text beside them
-            widths[c] = Math.Max(widths[c], Math.Clamp(width * 1.1 + 2, MinColumnWidth, MaxColumnWidth));
+            double wrapAt = table.Columns[c].WrapAt ?? WrapWidth;
+            if (table.Columns[c].Kind == ReportColumnKind.Text && width > wrapAt)
+            {
+                wrap[c] = true;
+                widths[c] = wrapAt;
+                continue;
+            }
+            // two characters of gap (right-aligned numbers must not touch the text beside them); text, whose letters can
+            // be wider than the digit a width is counted in, a tenth more
+            double factor = table.Columns[c].Kind == ReportColumnKind.Text ? 1.1 : 1.0;
+            widths[c] = Math.Clamp(width * factor + 2, MinColumnWidth, MaxColumnWidth);
         }
+        return new SheetLayout(widths, wrap);
     }
+
+    /// <summary>
+    /// Lines <paramref name="text"/> takes when wrapped at spaces in a column <paramref name="width"/> characters wide
+    /// (line breaks kept; a word longer than a line breaks inside it). A width is counted in the digit '0'; letters
+    /// are weighed as Calibri (and Carlito, its metric twin in LibreOffice) draws them: capitals and digits about one
+    /// unit, most lower-case letters 0.8, spaces and punctuation about half, so a path of digits takes more room than
+    /// a sentence of the same length.
+    /// </summary>
+    internal static int WrappedLines(string text, double width)
+    {
+        double capacity = Math.Max(1, width - 3);   // the cell's padding and its one-level indent
+        int lines = 0;
+        foreach (var paragraph in text.Split('\n'))
+        {
+            lines++;
+            double used = 0;
+            bool first = true;
+            foreach (var word in paragraph.Split(' '))
+            {
+                double w = 0;
+                foreach (char c in word) w += CharWidth(c);
+                if (first)
+                {
+                    used = w;
+                    first = false;
+                }
+                else if (used + SpaceWidth + w <= capacity)
+                {
+                    used += SpaceWidth + w;
+                    continue;
+                }
+                else
+                {
+                    lines++;
+                    used = w;
+                }
+                while (used > capacity)   // a word longer than the line breaks inside it
+                {
+                    lines++;
+                    used -= capacity;
+                }
+            }
+        }
+        return lines;
+    }
+
+    private const double SpaceWidth = 0.45;
+
+    /// <summary>A character's width in units of the digit '0' (Calibri 11).</summary>
+    internal static double CharWidth(char c) => c switch
+    {
+        >= '0' and <= '9' => 1.0,
+        'm' or 'w' => 1.35,
+        'i' or 'j' or 'l' or 'f' or 't' or 'r' => 0.5,
+        >= 'a' and <= 'z' => 0.85,
+        'M' or 'W' => 1.5,
+        'I' or 'J' => 0.5,
+        >= 'A' and <= 'Z' => 1.1,
+        ' ' => SpaceWidth,
+        '.' or ',' or ':' or ';' or '\'' or '!' or '|' => 0.5,
+        '/' or '\\' or '(' or ')' or '[' or ']' or '-' => 0.6,
+        '%' or '@' or '&' => 1.4,
+        _ when char.IsLetter(c) => 0.9,
+        _ => 1.0,
+    };
 
     private static double DisplayLength(object? v, ReportColumnKind kind) => v switch
     {
         null => 0,
         string s => s.Length,
         DateTime => DateTimeFormat.Length,
-        TimeSpan t => Math.Max(7, ((long)Math.Abs(t.TotalHours)).ToString(CultureInfo.InvariantCulture).Length + 6),
+        TimeSpan t => Math.Max(11, ((long)Math.Abs(t.TotalHours)).ToString(CultureInfo.InvariantCulture).Length + 10),
         long l => kind == ReportColumnKind.Integer ? l.ToString(CultureInfo.InvariantCulture).Length : l.ToString("N0", CultureInfo.InvariantCulture).Length,
         ulong u => kind == ReportColumnKind.Integer ? u.ToString(CultureInfo.InvariantCulture).Length : u.ToString("N0", CultureInfo.InvariantCulture).Length,
         double d => (kind == ReportColumnKind.Percent ? (d / 100).ToString("P2", CultureInfo.InvariantCulture) : d.ToString("N2", CultureInfo.InvariantCulture)).Length,
@@ -324,7 +538,7 @@ public static class ExcelWorkbookWriter
         return cols;
     }
 
-    /// <summary>Puts the column widths into the summary sheet (written before they were known) before its sheetData.</summary>
+    /// <summary>True when every character is a hex digit.</summary>
     private static bool ContainsOnlyHex(this ReadOnlySpan<char> span)
     {
         foreach (char c in span)
@@ -381,8 +595,9 @@ public static class ExcelWorkbookWriter
             new Font(new FontSize { Val = 11 }, new FontName { Val = "Calibri" }),
             new Font(new Bold(), new FontSize { Val = 11 }, new FontName { Val = "Calibri" }),
             new Font(new Bold(), new FontSize { Val = 16 }, new FontName { Val = "Calibri" }),
-            new Font(new Bold(), new FontSize { Val = 12 }, new FontName { Val = "Calibri" }))
-        { Count = 4U };
+            new Font(new Bold(), new FontSize { Val = 12 }, new FontName { Val = "Calibri" }),
+            new Font(new Italic(), new Color { Rgb = "FF595959" }, new FontSize { Val = 10 }, new FontName { Val = "Calibri" }))
+        { Count = 5U };
         var fills = new Fills(
             new Fill(new PatternFill { PatternType = PatternValues.None }),
             new Fill(new PatternFill { PatternType = PatternValues.Gray125 }),
@@ -392,38 +607,51 @@ public static class ExcelWorkbookWriter
             new Border(new LeftBorder(), new RightBorder(), new TopBorder(), new BottomBorder(), new DiagonalBorder()),
             new Border(new LeftBorder(), new RightBorder(), new TopBorder(), new BottomBorder(new Color { Rgb = "FF4472C4" }) { Style = BorderStyleValues.Thin }, new DiagonalBorder()))
         { Count = 2U };
+        // data cells sit at the top of their row, so a row made tall by wrapped text reads across
         var xfs = new CellFormats(
-            Xf(0, 0),                                                   // 0 default
-            Xf(0, 1, fill: 2, border: 1, alignLeft: true),              // 1 header
-            Xf(1, 0),                                                   // 2 integer "0"
-            Xf(3, 0),                                                   // 3 count "#,##0"
-            Xf(4, 0),                                                   // 4 decimal "#,##0.00"
-            Xf(10, 0),                                                  // 5 percent "0.00%"
-            Xf(FormatDateTimeId, 0, alignLeft: true),                   // 6 date-time
-            Xf(FormatTimeSpanId, 0),                                    // 7 duration
+            Xf(0, 0, top: true),                                        // 0 default
+            Xf(0, 1, fill: 2, border: 1, alignLeft: true, wrap: true),  // 1 header over text and dates
+            Xf(1, 0, top: true),                                        // 2 integer "0"
+            Xf(3, 0, top: true),                                        // 3 count "#,##0"
+            Xf(4, 0, top: true),                                        // 4 decimal "#,##0.00"
+            Xf(10, 0, top: true),                                       // 5 percent "0.00%"
+            Xf(FormatDateTimeId, 0, alignLeft: true, top: true),        // 6 date-time
+            Xf(FormatTimeSpanId, 0, top: true),                         // 7 duration
             Xf(0, 2),                                                   // 8 title
             Xf(0, 3),                                                   // 9 section heading
-            Xf(0, 1),                                                   // 10 label
-            Xf(3, 0, alignLeft: true),                                  // 11 count, left (summary values)
-            Xf(FormatTimeSpanId, 0, alignLeft: true),                   // 12 duration, left (summary values)
-            Xf(0, 0, alignLeft: true))                                  // 13 text, indented from a number on its left
-        { Count = 14U };
+            Xf(0, 1, top: true),                                        // 10 label
+            Xf(3, 0, alignLeft: true, top: true),                       // 11 count, left (summary values)
+            Xf(FormatTimeSpanId, 0, alignLeft: true, top: true),        // 12 duration, left (summary values)
+            Xf(0, 0, alignLeft: true, top: true),                       // 13 text, indented from a number on its left
+            Xf(0, 1, fill: 2, border: 1, alignRight: true, wrap: true), // 14 header over numbers and durations
+            Xf(0, 0, alignLeft: true, top: true, wrap: true),           // 15 text that wraps (reasons, details, descriptions)
+            Xf(0, 4, top: true, wrap: true))                            // 16 a note line under the title
+        { Count = 17U };
         return new Stylesheet(numberingFormats, fonts, fills, borders,
             new CellStyleFormats(new CellFormat { NumberFormatId = 0U, FontId = 0U, FillId = 0U, BorderId = 0U }) { Count = 1U },
             xfs,
             new CellStyles(new CellStyle { Name = "Normal", FormatId = 0U, BuiltinId = 0U }) { Count = 1U });
     }
 
-    private static CellFormat Xf(uint numFmt, uint font, uint fill = 0, uint border = 0, bool alignLeft = false)
+    private static CellFormat Xf(uint numFmt, uint font, uint fill = 0, uint border = 0, bool alignLeft = false, bool alignRight = false, bool top = false, bool wrap = false)
     {
         var xf = new CellFormat
         {
             NumberFormatId = numFmt, FontId = font, FillId = fill, BorderId = border, FormatId = 0U,
             ApplyNumberFormat = numFmt != 0, ApplyFont = font != 0, ApplyFill = fill != 0, ApplyBorder = border != 0,
         };
-        if (alignLeft)
+        if (alignLeft || alignRight || top || wrap)
         {
-            xf.Append(new Alignment { Horizontal = HorizontalAlignmentValues.Left, Indent = 1U });
+            var alignment = new Alignment();
+            if (alignLeft)
+            {
+                alignment.Horizontal = HorizontalAlignmentValues.Left;
+                alignment.Indent = 1U;
+            }
+            if (alignRight) alignment.Horizontal = HorizontalAlignmentValues.Right;
+            if (top) alignment.Vertical = VerticalAlignmentValues.Top;
+            if (wrap) alignment.WrapText = true;
+            xf.Append(alignment);
             xf.ApplyAlignment = true;
         }
         return xf;

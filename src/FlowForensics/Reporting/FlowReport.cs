@@ -7,23 +7,35 @@ using FlowForensics.Storage;
 namespace FlowForensics.Reporting;
 
 /// <summary>
-/// Gathers one case's workbook (Export-FlowReport): flows (totals, traffic over time, the timeline and the
-/// <see cref="StandardReportAnalyses"/>), findings and other flat objects (one sheet per type), top-N rows, evidence
-/// files with their SHA-256 and the parameters used. Memory is bounded: flows are aggregated, the timeline keeps the
-/// earliest <see cref="FlowReportOptions.TimelineFlowLimit"/> flows, every other sheet at most
+/// Gathers one case's workbook (Export-FlowReport): flows (totals, traffic over time, each host's activity per hour
+/// for the timeline, and the <see cref="StandardReportAnalyses"/>), findings and other flat objects (one sheet per
+/// type), top-N rows, evidence files with their SHA-256 and the parameters used. Memory is bounded: flows are
+/// aggregated; the optional Flows sheet keeps the earliest <see cref="FlowReportOptions.FlowListLimit"/> flows; host
+/// activity is bounded by <see cref="HostActivity.MaxHostHours"/>; every other sheet holds at most
 /// <see cref="FlowReportOptions.SheetRowLimit"/> rows, and the summary says what was left out.
 /// </summary>
 public sealed class FlowReport
 {
-    /// <summary>The Timeline sheet's columns: flows and findings in one time order.</summary>
+    /// <summary>
+    /// The Timeline sheet's columns: findings and each hour's busiest hosts ("Activity") in one time order. Host is a
+    /// finding's host or the active source; Peer and Port what it reached. The columns a printed page shows come first
+    /// (time, duration, kind, who, how much, detail); End, Protocol and Packets follow.
+    /// </summary>
     public static readonly IReadOnlyList<ReportColumn> TimelineColumns =
     [
-        new("Time", ReportColumnKind.DateTime), new("End", ReportColumnKind.DateTime), new("Duration", ReportColumnKind.TimeSpan),
-        new("Kind", ReportColumnKind.Text), new("Protocol", ReportColumnKind.Text),
-        new("SrcAddr", ReportColumnKind.Text), new("SrcPort", ReportColumnKind.Integer),
+        new("Time", ReportColumnKind.DateTime), new("Duration", ReportColumnKind.TimeSpan), new("Kind", ReportColumnKind.Text),
+        new("Host", ReportColumnKind.Text), new("Peer", ReportColumnKind.Text) { WrapAt = 24 }, new("Port", ReportColumnKind.Integer),
+        new("Flows", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count), new("Detail", ReportColumnKind.Text),
+        new("End", ReportColumnKind.DateTime), new("Protocol", ReportColumnKind.Text), new("Packets", ReportColumnKind.Count),
+    ];
+
+    /// <summary>The Flows sheet's columns (the flow list, with <see cref="FlowReportOptions.FlowListLimit"/>).</summary>
+    public static readonly IReadOnlyList<ReportColumn> FlowListColumns =
+    [
+        new("Start", ReportColumnKind.DateTime), new("End", ReportColumnKind.DateTime), new("Duration", ReportColumnKind.TimeSpan),
+        new("Protocol", ReportColumnKind.Text), new("SrcAddr", ReportColumnKind.Text), new("SrcPort", ReportColumnKind.Integer),
         new("DstAddr", ReportColumnKind.Text), new("DstPort", ReportColumnKind.Integer),
         new("Flags", ReportColumnKind.Text), new("Packets", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count),
-        new("Detail", ReportColumnKind.Text),
     ];
 
     private static readonly string[] TopNKeyNames =
@@ -41,7 +53,8 @@ public sealed class FlowReport
     private readonly List<(string Name, string Value)> _parameters = [];
     private readonly List<ReportTable> _sheets = [];
     private readonly Dictionary<string, ReportTable> _sheetsByName = new(StringComparer.OrdinalIgnoreCase);
-    private readonly PriorityQueue<object?[], (long Ticks, long Seq)> _timelineFlows;
+    private readonly PriorityQueue<object?[], (long Ticks, long Seq)> _listedFlows;
+    private readonly HostActivity _activity = new();
     private readonly List<object?[]> _timelineFindings = [];
     private readonly TrafficHistogram _traffic;
     private long _timelineFindingsOffered, _seq;
@@ -59,7 +72,7 @@ public sealed class FlowReport
         _replaced = new bool[_analyses.Count];
         _traffic = new TrafficHistogram(_options.TrafficBuckets);
         // a max-heap on start: the latest kept flow is on top and leaves first when an earlier one comes
-        _timelineFlows = new PriorityQueue<object?[], (long, long)>(Comparer<(long Ticks, long Seq)>.Create(
+        _listedFlows = new PriorityQueue<object?[], (long, long)>(Comparer<(long Ticks, long Seq)>.Create(
             static (a, b) => a.Ticks != b.Ticks ? b.Ticks.CompareTo(a.Ticks) : b.Seq.CompareTo(a.Seq)));
     }
 
@@ -106,8 +119,9 @@ public sealed class FlowReport
         ByteCount += bytes;
         if (FirstStart is not { } first || flow.Start < first) FirstStart = flow.Start;
         if (LastEnd is not { } last || flow.End > last) LastEnd = flow.End;
-        _traffic.Add(flow.Start, bytes, packets, flow.Flows);
-        AddTimelineFlow(flow, packets, bytes);
+        _traffic.Add(flow.Start, flow.End, bytes, packets, flow.Flows);
+        _activity.Add(flow, packets, bytes);
+        ListFlow(flow, packets, bytes);
         for (int i = 0; i < _analyses.Count; i++)
             if (!_replaced[i]) _analyses[i].Add(flow);
     }
@@ -134,7 +148,7 @@ public sealed class FlowReport
             return;
         }
         Type type = item.GetType();
-        var schema = ReportSchema.For(type);
+        var schema = ReportSchema.ForFinding(type);
         // a hunt's findings from the pipeline take the hunt's sheet (and the report does not run that hunt itself)
         var hunt = _analyses.FirstOrDefault(a => a.FindingType == type);
         var sheet = hunt is null
@@ -198,7 +212,7 @@ public sealed class FlowReport
             ReportTable? table = null;
             foreach (object result in analysis.Results())
             {
-                var schema = ReportSchema.For(result.GetType());
+                var schema = result is TopNRow ? ReportSchema.For(typeof(TopNRow)) : ReportSchema.ForFinding(result.GetType());
                 table ??= new ReportTable(analysis.SheetName, schema.Columns, _options.SheetRowLimit) { Note = analysis.Description };
                 if (result is TopNRow)
                 {
@@ -218,22 +232,26 @@ public sealed class FlowReport
         var traffic = new ReportTable("Traffic", [new("Time", ReportColumnKind.DateTime), new("Bytes", ReportColumnKind.Count),
             new("Packets", ReportColumnKind.Count), new("Flows", ReportColumnKind.Count)], ExcelLimits.MaxDataRows)
         {
-            Note = $"bytes, packets and flows per {Describe(_traffic.BucketWidth)} by flow start, with the chart",
+            Note = $"bytes and packets per {Describe(_traffic.BucketWidth)}, each flow's spread evenly over its duration (as nfdump's time-sliced statistics), " +
+                   "flows counted where they start; with the chart",
         };
         foreach (var (start, bytes, packets, flows) in _traffic.Buckets()) traffic.Add([start, bytes, packets, flows]);
 
-        var evidence = new ReportTable("Evidence", [new("Path", ReportColumnKind.Text),
-            new("Length", ReportColumnKind.Count), new("FirstSeen", ReportColumnKind.DateTime), new("LastSeen", ReportColumnKind.DateTime),
-            new("Flows", ReportColumnKind.Count), new("Packets", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count),
-            new("Layout", ReportColumnKind.Integer), new("Compression", ReportColumnKind.Text), new("Ident", ReportColumnKind.Text),
-            new("Sha256", ReportColumnKind.Text)], int.MaxValue);
+        var evidence = new ReportTable("Evidence", [new("Path", ReportColumnKind.Text), new("Sha256", ReportColumnKind.Text),
+            new("Flows", ReportColumnKind.Count), new("FirstSeen", ReportColumnKind.DateTime), new("LastSeen", ReportColumnKind.DateTime),
+            new("Length", ReportColumnKind.Count), new("Packets", ReportColumnKind.Count), new("Bytes", ReportColumnKind.Count),
+            new("Layout", ReportColumnKind.Integer), new("Compression", ReportColumnKind.Text), new("Ident", ReportColumnKind.Text)], int.MaxValue);
         foreach (var f in _evidence)
-            evidence.Add([f.Path, f.Length, f.FirstSeen, f.LastSeen, f.Flows, f.Packets, f.Bytes, (long)f.Layout, f.Compression.ToString(), f.Ident, f.Sha256]);
+            evidence.Add([f.Path, f.Sha256, f.Flows, f.FirstSeen, f.LastSeen, f.Length, f.Packets, f.Bytes, (long)f.Layout, f.Compression.ToString(), f.Ident]);
 
-        var all = new List<ReportTable>(sheets.Count + 2) { traffic };
+        evidence.Note = "the evidence files read, with their SHA-256 (the summary lists the first " + ExcelWorkbookWriter.SummaryEvidenceLimit + ")";
+
+        var all = new List<ReportTable>(sheets.Count + 4) { traffic };
         all.AddRange(sheets);
         all.Add(timeline);
-        return new FlowReportWorkbook(SummaryItems(), evidence, all, traffic, $"Bytes per {Describe(_traffic.BucketWidth)} (by flow start, UTC)");
+        if (_options.FlowListLimit > 0) all.Add(BuildFlowList());
+        all.Add(evidence);
+        return new FlowReportWorkbook(SummaryItems(), evidence, all, traffic, $"Bytes per {Describe(_traffic.BucketWidth)} (each flow spread over its duration, UTC)");
     }
 
     /// <summary>Completes the report and writes it to <paramref name="path"/> through a temporary file in the same folder.</summary>
@@ -274,51 +292,73 @@ public sealed class FlowReport
         }
     }
 
+    /// <summary>Findings and each hour's busiest hosts, in time order (rows without a time last, in arrival order).</summary>
     private ReportTable BuildTimeline()
     {
-        var rows = new List<(object?[] Row, long Seq)>(_timelineFlows.Count + _timelineFindings.Count);
+        var rows = new List<(object?[] Row, long Seq)>(_timelineFindings.Count);
         long seq = 0;
         foreach (var r in _timelineFindings) rows.Add((r, seq++));
-        while (_timelineFlows.TryDequeue(out var r, out _)) rows.Add((r, seq++));
-        rows.Sort(static (a, b) =>
+        int activities = 0;
+        foreach (var r in _activity.Rows(_options.TimelineHostsPerHour))
         {
-            var ta = a.Row[0] as DateTime?;
-            var tb = b.Row[0] as DateTime?;
-            if (ta is null || tb is null) return ta is null == tb is null ? a.Seq.CompareTo(b.Seq) : ta is null ? 1 : -1;
-            int c = ta.Value.CompareTo(tb.Value);
-            return c != 0 ? c : a.Seq.CompareTo(b.Seq);
-        });
-        long flowsLeftOut = RecordCount - Math.Min(RecordCount, _options.TimelineFlowLimit);
+            rows.Add((r, seq++));
+            activities++;
+        }
+        SortByTime(rows);
         long findingsLeftOut = _timelineFindingsOffered - _timelineFindings.Count;
         var table = new ReportTable("Timeline", TimelineColumns, rows.Count)
         {
-            Note = $"flows and findings in time order: {Math.Min(RecordCount, _options.TimelineFlowLimit):N0} of {RecordCount:N0} flows" +
-                   (flowsLeftOut > 0 ? $" (the earliest {_options.TimelineFlowLimit:N0} by start; {flowsLeftOut:N0} later flows are counted in the totals but not listed)" : "") +
-                   $", {_timelineFindings.Count:N0} findings" + (findingsLeftOut > 0 ? $" ({findingsLeftOut:N0} more left out)" : ""),
+            Note = $"findings and, for every hour, the {_options.TimelineHostsPerHour} busiest source hosts by bytes (Activity; the rest together), in time order: " +
+                   $"{_timelineFindings.Count:N0} findings" + (findingsLeftOut > 0 ? $" ({findingsLeftOut:N0} more left out)" : "") + $", {activities:N0} activity rows",
         };
         foreach (var (row, _) in rows) table.Add(row);
         return table;
     }
 
-    private void AddTimelineFlow(FlowRecord flow, long packets, long bytes)
+    /// <summary>The optional flow list: the earliest <see cref="FlowReportOptions.FlowListLimit"/> flows by start.</summary>
+    private ReportTable BuildFlowList()
     {
-        int limit = _options.TimelineFlowLimit;
+        var rows = new List<(object?[] Row, long Seq)>(_listedFlows.Count);
+        while (_listedFlows.TryDequeue(out var r, out var key)) rows.Add((r, key.Seq));
+        SortByTime(rows);
+        long listed = Math.Min(RecordCount, _options.FlowListLimit), leftOut = RecordCount - listed;
+        var table = new ReportTable("Flows", FlowListColumns, rows.Count)
+        {
+            Note = $"the flows in start order: {listed:N0} of {RecordCount:N0}" +
+                   (leftOut > 0 ? $" (the earliest {_options.FlowListLimit:N0}; {leftOut:N0} later flows are counted in the totals but not listed)" : ""),
+        };
+        foreach (var (row, _) in rows) table.Add(row);
+        return table;
+    }
+
+    private static void SortByTime(List<(object?[] Row, long Seq)> rows) => rows.Sort(static (a, b) =>
+    {
+        var ta = a.Row[0] as DateTime?;
+        var tb = b.Row[0] as DateTime?;
+        if (ta is null || tb is null) return ta is null == tb is null ? a.Seq.CompareTo(b.Seq) : ta is null ? 1 : -1;
+        int c = ta.Value.CompareTo(tb.Value);
+        return c != 0 ? c : a.Seq.CompareTo(b.Seq);
+    });
+
+    private void ListFlow(FlowRecord flow, long packets, long bytes)
+    {
+        int limit = _options.FlowListLimit;
         if (limit == 0) return;
         long ticks = flow.Start.Ticks, seq = _seq++;
-        if (_timelineFlows.Count >= limit)
+        if (_listedFlows.Count >= limit)
         {
-            _timelineFlows.TryPeek(out _, out var latest);
+            _listedFlows.TryPeek(out _, out var latest);
             if (ticks >= latest.Ticks) return;
-            _timelineFlows.DequeueEnqueue(FlowRow(flow, packets, bytes), (ticks, seq));
+            _listedFlows.DequeueEnqueue(FlowRow(flow, packets, bytes), (ticks, seq));
             return;
         }
-        _timelineFlows.Enqueue(FlowRow(flow, packets, bytes), (ticks, seq));
+        _listedFlows.Enqueue(FlowRow(flow, packets, bytes), (ticks, seq));
     }
 
     private static object?[] FlowRow(FlowRecord f, long packets, long bytes) =>
     [
-        f.Start, f.End, f.Duration, "Flow", f.ProtocolName, f.SrcAddr?.ToString(), (long)f.SrcPort, f.DstAddr?.ToString(), (long)f.DstPort,
-        f.Protocol == 6 ? f.Flags : null, packets, bytes, null,
+        f.Start, f.End, f.Duration, f.ProtocolName, f.SrcAddr?.ToString(), (long)f.SrcPort, f.DstAddr?.ToString(), (long)f.DstPort,
+        f.Protocol == 6 ? f.Flags : null, packets, bytes,
     ];
 
     /// <summary>A finding on the timeline: its first date is the time; SrcAddr, DstAddr, ports, Packets, Bytes and Reason are taken when it has them.</summary>
@@ -352,16 +392,18 @@ public sealed class FlowReport
         var duration = Get("Duration") as TimeSpan? ?? (end is { } e && e >= start ? e - start : null);
         _timelineFindings.Add(
         [
-            start, end, duration, kind, Get("ProtocolName", "Protocol")?.ToString(), Get("SrcAddr", "Source", "Client", "Address")?.ToString(),
-            Get("SrcPort") as long?, Get("DstAddr", "Destination", "Server")?.ToString(), Get("DstPort", "Port") as long?, null,
-            Get("Packets") as long?, Get("Bytes") as long?, (Get("Reason", "Description", "Message") ?? text)?.ToString(),
+            start, duration, kind, Get("Host", "SrcAddr", "Scanner", "Source", "Client", "Address")?.ToString(),
+            Get("DstAddr", "Peer", "Peers", "Destination", "Server", "Target")?.ToString(), Get("DstPort", "Port") as long?,
+            Get("Flows", "Connections") as long?, Get("Bytes", "BytesOut") as long?, (Get("Reason", "Description", "Message") ?? text)?.ToString(),
+            end, Get("ProtocolName", "Protocol")?.ToString(), Get("Packets") as long?,
         ]);
     }
 
     private ReportTable Sheet(string name, Type type, string note)
     {
         if (_sheetsByName.TryGetValue(name, out var existing)) return existing;
-        return AddSheet(new ReportTable(name, ReportSchema.For(type).Columns, _options.SheetRowLimit) { Note = note });
+        var schema = type == typeof(TopNRow) ? ReportSchema.For(type) : ReportSchema.ForFinding(type);
+        return AddSheet(new ReportTable(name, schema.Columns, _options.SheetRowLimit) { Note = note });
     }
 
     private ReportTable AddSheet(ReportTable table)
@@ -388,12 +430,16 @@ public sealed class FlowReport
 
     private static bool IsTopN(ReportAnalysis a) => a.SheetName.StartsWith("Top ", StringComparison.Ordinal);
 
-    /// <summary>The table without the columns that are empty in every row (a top-N row's unused key columns).</summary>
+    /// <summary>
+    /// The table without the columns that are empty in every row (a top-N row's unused key columns), and without the
+    /// Key text, which repeats the key columns beside it.
+    /// </summary>
     internal static ReportTable DropEmptyColumns(ReportTable table)
     {
         var keep = new List<int>();
         for (int c = 0; c < table.Columns.Count; c++)
         {
+            if (table.Columns[c].Name == "Key" && table.Columns.Count > 1) continue;
             foreach (var row in table.Rows)
             {
                 if (row[c] is not null)

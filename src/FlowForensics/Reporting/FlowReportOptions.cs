@@ -6,8 +6,11 @@ public sealed record FlowReportOptions
     /// <summary>Rows of each top-N sheet.</summary>
     public int Top { get; init; } = 20;
 
-    /// <summary>Flows listed on the Timeline sheet at most (the earliest by start); findings are listed besides them.</summary>
-    public int TimelineFlowLimit { get; init; } = 100_000;
+    /// <summary>Flows listed on the Flows sheet at most (the earliest by start); 0, the default, writes no Flows sheet.</summary>
+    public int FlowListLimit { get; init; }
+
+    /// <summary>Source hosts listed per hour on the Timeline (the busiest by bytes; the rest share one row).</summary>
+    public int TimelineHostsPerHour { get; init; } = 10;
 
     /// <summary>Rows of each findings or objects sheet at most; the rest are counted and the summary says so.</summary>
     public int SheetRowLimit { get; init; } = 100_000;
@@ -26,8 +29,10 @@ public sealed record FlowReportOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Top, 1, nameof(Top));
         ArgumentNullException.ThrowIfNull(Hunts, nameof(Hunts));
-        ArgumentOutOfRangeException.ThrowIfNegative(TimelineFlowLimit, nameof(TimelineFlowLimit));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(TimelineFlowLimit, ExcelLimits.MaxDataRows, nameof(TimelineFlowLimit));
+        ArgumentOutOfRangeException.ThrowIfNegative(FlowListLimit, nameof(FlowListLimit));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(FlowListLimit, ExcelLimits.MaxDataRows, nameof(FlowListLimit));
+        ArgumentOutOfRangeException.ThrowIfNegative(TimelineHostsPerHour, nameof(TimelineHostsPerHour));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(TimelineHostsPerHour, 1000, nameof(TimelineHostsPerHour));
         ArgumentOutOfRangeException.ThrowIfLessThan(SheetRowLimit, 1, nameof(SheetRowLimit));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(SheetRowLimit, ExcelLimits.MaxDataRows, nameof(SheetRowLimit));
         ArgumentOutOfRangeException.ThrowIfLessThan(TrafficBuckets, 2, nameof(TrafficBuckets));

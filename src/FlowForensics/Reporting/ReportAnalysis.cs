@@ -41,13 +41,27 @@ public sealed class ReportAnalysis
     /// <summary>The results, once every flow was added.</summary>
     public IEnumerable<object> Results() => _results();
 
-    /// <summary>A top-N statistic (Measure-FlowTopN's engine): <paramref name="property"/> ranked by <paramref name="order"/>.</summary>
-    public static ReportAnalysis TopN(string sheetName, string property, TopNOrder order, int top, string description)
+    /// <summary>
+    /// A top-N statistic (Measure-FlowTopN's engine): <paramref name="property"/> ranked by <paramref name="order"/>,
+    /// over the flows <paramref name="where"/> accepts (all when null).
+    /// </summary>
+    public static ReportAnalysis TopN(string sheetName, string property, TopNOrder order, int top, string description, Func<FlowRecord, bool>? where = null)
     {
         var options = new TopNOptions(TopNOptions.ParseProperties([property])) { Order = order, Top = top };
         var aggregator = new TopNAggregator(options);
-        return new ReportAnalysis(sheetName, description, aggregator.Add, aggregator.GetRows);
+        Action<FlowRecord> add = where is null ? aggregator.Add : f =>
+        {
+            if (where(f)) aggregator.Add(f);
+        };
+        return new ReportAnalysis(sheetName, description, add, aggregator.GetRows);
     }
+
+    /// <summary>
+    /// True when a flow goes towards its service side: its destination port is not above its source port (TCP and
+    /// UDP), or it has no ports. A reply from port 443 to an ephemeral port is not, so a scanner's source port, which
+    /// every refused probe answers, does not lead the ports.
+    /// </summary>
+    public static bool TowardsService(FlowRecord flow) => flow.Protocol is not (6 or 17) || flow.DstPort <= flow.SrcPort;
 
     /// <summary>
     /// A hunt, on the sheet named by its <see cref="IHunt.Title"/>; flows that <paramref name="exclusion"/> allowlists are
@@ -79,7 +93,9 @@ public static class StandardReportAnalyses
         ReportAnalysis.TopN("Top talkers", "Address", TopNOrder.Bytes, top,
             "addresses ranked by bytes; a flow counts for both its source and its destination (Measure-FlowTopN -Property Address -OrderBy Bytes)"),
         ReportAnalysis.TopN("Top ports", "DstPort", TopNOrder.Flows, top,
-            "destination ports ranked by flows (Measure-FlowTopN -Property DstPort)"),
+            "destination ports ranked by flows, counting flows towards the service (destination port not above the source port), so replies to a " +
+            "client's or a scanner's ephemeral port are left out (Measure-FlowTopN -Property DstPort over those flows)",
+            ReportAnalysis.TowardsService),
         ReportAnalysis.TopN("Top conversations", "Conversation", TopNOrder.Bytes, top,
             "protocol, source and destination address and port ranked by bytes (Measure-FlowTopN -Property Conversation -OrderBy Bytes)"),
     ];

@@ -33,6 +33,9 @@ public enum ReportColumnKind
 /// <summary>One column of a <see cref="ReportTable"/>: its header and how its cells are written.</summary>
 public sealed record ReportColumn(string Name, ReportColumnKind Kind)
 {
+    /// <summary>Width (characters) past which a text column wraps; null for the writer's default (<see cref="ExcelWorkbookWriter.WrapWidth"/>).</summary>
+    public double? WrapAt { get; init; }
+
     /// <summary>Words in a whole-number column's name that call for thousands separators.</summary>
     private static readonly string[] CountWords = ["Bytes", "Packets", "Flows", "Count", "Records", "Length", "Pps", "Bps", "Bpp", "Distinct", "Total"];
 
@@ -100,5 +103,78 @@ public sealed record ReportColumn(string Name, ReportColumnKind Kind)
             return kind is ReportColumnKind.Integer or ReportColumnKind.Count or ReportColumnKind.Decimal ? l : l.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         return Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>
+/// The header a person reads over a column: a property name split into words (<c>BytesOutPerConnection</c> →
+/// "Bytes out per connection"), flow abbreviations spelled out (<c>SrcAddr</c> → "Source address") and acronyms kept
+/// (<c>Sha256</c> → "SHA-256"). The property names stay the names in scripts (Export-Csv, ConvertTo-Json);
+/// docs/reporting.md lists both.
+/// </summary>
+public static class ReportHeaders
+{
+    private static readonly Dictionary<string, string> Whole = new(StringComparer.Ordinal)
+    {
+        ["Sha256"] = "SHA-256", ["MitreTechnique"] = "ATT&CK technique", ["Pps"] = "Packets/s", ["Bps"] = "Bits/s", ["Bpp"] = "Bytes/packet",
+        ["Tos"] = "ToS", ["SrcTos"] = "Source ToS", ["DstTos"] = "Destination ToS", ["LeftOut"] = "Left out",
+        ["Ident"] = "Ident", ["Item"] = "Item", ["Value"] = "Value",
+    };
+
+    private static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)
+    {
+        ["Src"] = "source", ["Dst"] = "destination", ["Addr"] = "address", ["Addrs"] = "addresses", ["Percent"] = "%", ["Pct"] = "%",
+        ["Tos"] = "ToS", ["Vlan"] = "VLAN", ["As"] = "AS", ["Ip"] = "IP", ["Tcp"] = "TCP", ["Udp"] = "UDP", ["Icmp"] = "ICMP", ["Dns"] = "DNS",
+        ["Mac"] = "MAC", ["Mpls"] = "MPLS", ["Nat"] = "NAT", ["Url"] = "URL", ["Id"] = "ID", ["Ids"] = "IDs", ["Pps"] = "packets/s",
+        ["Bps"] = "bits/s", ["Bpp"] = "bytes/packet", ["Sha256"] = "SHA-256", ["Ttl"] = "TTL", ["Ipv4"] = "IPv4", ["Ipv6"] = "IPv6",
+    };
+
+    /// <summary>The header for a column named <paramref name="name"/>.</summary>
+    public static string Friendly(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (Whole.TryGetValue(name, out string? whole)) return whole;
+        var words = new List<string>();
+        int i = 0;
+        while (i < name.Length)
+        {
+            int start = i;
+            if (char.IsUpper(name[i]))
+            {
+                // an acronym run (DNSQueries → DNS, Queries) or a capitalised word
+                int upper = i;
+                while (upper < name.Length && char.IsUpper(name[upper])) upper++;
+                if (upper - i > 1)
+                    i = upper < name.Length && char.IsLower(name[upper]) ? upper - 1 : upper;
+                else
+                    for (i++; i < name.Length && (char.IsLower(name[i]) || char.IsDigit(name[i])); i++) { }
+            }
+            else if (char.IsDigit(name[i]))
+                for (i++; i < name.Length && char.IsDigit(name[i]); i++) { }
+            else if (char.IsLetter(name[i]))
+                for (i++; i < name.Length && (char.IsLower(name[i]) || char.IsDigit(name[i])); i++) { }
+            else
+            {
+                i++;
+                if (name[start] is '_' or ' ' or '-') continue;
+            }
+            words.Add(name[start..i]);
+        }
+        if (words.Count == 0) return name;
+        var text = new List<string>(words.Count);
+        foreach (string w in words)
+        {
+            if (Words.TryGetValue(w, out string? spelled)) text.Add(spelled);
+            else if (w.Length > 1 && w.All(char.IsUpper)) text.Add(w);
+            else if (w.All(char.IsDigit) && text.Count > 0)
+            {
+                text[^1] += w;   // a number after an acronym stays with it: ASN2 → "ASN2"
+                continue;
+            }
+            else text.Add(w.ToLowerInvariant());
+        }
+        string first = text[0];
+        if (first.Length > 0 && char.IsLower(first[0])) text[0] = char.ToUpperInvariant(first[0]) + first[1..];
+        return string.Join(' ', text);
     }
 }

@@ -102,6 +102,32 @@ public sealed class ReportSchema
         return new ReportSchema(columns, [.. getters]);
     });
 
+    /// <summary>
+    /// The columns a reader of a finding looks at first, in this order, when a type has them: what was found, on which
+    /// host, how sure, when, and why. Wide sheets print these leading columns (see <see cref="ExcelWorkbookWriter"/>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> FindingLeadColumns =
+    [
+        "Kind", "Technique", "MitreTechnique", "Host", "SrcAddr", "Scanner", "DstAddr", "Peer", "Destination", "DstPort", "Port",
+        "Score", "FirstSeen", "LastSeen", "Reason",
+    ];
+
+    private static readonly ConcurrentDictionary<Type, ReportSchema> FindingCache = new();
+
+    /// <summary>
+    /// The schema of a finding type: <see cref="For"/> with the <see cref="FindingLeadColumns"/> it has moved to the
+    /// front (a type with neither a Score nor a Reason keeps its declaration order).
+    /// </summary>
+    public static ReportSchema ForFinding(Type type) => FindingCache.GetOrAdd(type, static t =>
+    {
+        var schema = For(t);
+        var names = schema.Columns.Select(static c => c.Name).ToList();
+        if (!names.Contains("Score") && !names.Contains("Reason")) return schema;
+        var order = FindingLeadColumns.Select(n => names.IndexOf(n)).Where(static i => i >= 0).ToList();
+        order.AddRange(Enumerable.Range(0, names.Count).Where(i => !order.Contains(i)));
+        return new ReportSchema(order.Select(i => schema.Columns[i]).ToList(), order.Select(i => schema._getters[i]).ToArray());
+    });
+
     /// <summary>The row of <paramref name="instance"/> in cell form.</summary>
     public object?[] RowOf(object instance)
     {

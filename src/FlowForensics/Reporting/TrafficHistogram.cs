@@ -1,7 +1,9 @@
 namespace FlowForensics.Reporting;
 
 /// <summary>
-/// Bytes, packets and flows per time bucket, by flow start, for the report's traffic chart. The bucket starts at one
+/// Bytes, packets and flows per time bucket for the report's traffic chart: a flow's bytes and packets are spread
+/// evenly over its duration (as nfdump's time-sliced statistics do), so a four-minute upload shows as four minutes of
+/// traffic, not one spike where it started; flows are counted in the bucket where they start. The bucket starts at one
 /// minute and widens (5, 15, 30 minutes, 1, 2, 6, 12 hours, 1 day, 1 week, then doubling) whenever the span from the
 /// first to the last bucket would need more than <see cref="MaxBuckets"/> buckets, so memory and the chart's row count
 /// stay bounded whatever the evidence spans.
@@ -27,23 +29,53 @@ public sealed class TrafficHistogram
     /// <summary>The current bucket width.</summary>
     public TimeSpan BucketWidth => TimeSpan.FromTicks(_widthTicks);
 
-    public void Add(DateTime start, long bytes, long packets, long flows)
+    /// <summary>One flow at its start (all of it in one bucket).</summary>
+    public void Add(DateTime start, long bytes, long packets, long flows) => Add(start, start, bytes, packets, flows);
+
+    /// <summary>
+    /// One flow from <paramref name="start"/> to <paramref name="end"/>: bytes and packets shared among the buckets it
+    /// spans in proportion to the time it spends in each (whole numbers, the remainder in its last bucket, so the sums
+    /// are exact); an end before the start counts as the start.
+    /// </summary>
+    public void Add(DateTime start, DateTime end, long bytes, long packets, long flows)
     {
-        long index = Math.DivRem(start.Ticks, _widthTicks, out _);
-        long min = Math.Min(_min, index), max = Math.Max(_max, index);
+        long s = start.Ticks, e = Math.Max(end.Ticks, s);
+        long first = s / _widthTicks, last = e / _widthTicks;
+        long min = Math.Min(_min, first), max = Math.Max(_max, last);
         while (max - min + 1 > MaxBuckets)
         {
             Widen();
-            index = start.Ticks / _widthTicks;
-            min = Math.Min(_min, index);
-            max = Math.Max(_max, index);
+            first = s / _widthTicks;
+            last = e / _widthTicks;
+            min = Math.Min(_min, first);
+            max = Math.Max(_max, last);
         }
         _min = min;
         _max = max;
-        ref var b = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_buckets, index, out _);
-        b.Bytes += bytes;
-        b.Packets += packets;
+        ref var b = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_buckets, first, out _);
         b.Flows += flows;
+        if (first == last)
+        {
+            b.Bytes += bytes;
+            b.Packets += packets;
+            return;
+        }
+        double span = e - s;
+        long givenBytes = 0, givenPackets = 0;
+        for (long i = first; i < last; i++)
+        {
+            long from = Math.Max(s, i * _widthTicks), to = (i + 1) * _widthTicks;
+            double share = (to - from) / span;
+            long shareBytes = (long)(bytes * share), sharePackets = (long)(packets * share);
+            ref var slice = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_buckets, i, out _);
+            slice.Bytes += shareBytes;
+            slice.Packets += sharePackets;
+            givenBytes += shareBytes;
+            givenPackets += sharePackets;
+        }
+        ref var tail = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_buckets, last, out _);
+        tail.Bytes += bytes - givenBytes;
+        tail.Packets += packets - givenPackets;
     }
 
     /// <summary>Every bucket from the first to the last, empty ones as zeros: (start, bytes, packets, flows).</summary>

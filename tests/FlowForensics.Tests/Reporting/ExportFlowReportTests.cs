@@ -15,7 +15,7 @@ namespace FlowForensics.Tests.Reporting;
 /// </summary>
 public sealed class ExportFlowReportTests : IDisposable
 {
-    private const int TimelineLimit = 500;
+    private const int FlowLimit = 500;
     private static readonly string Demo = Path.Combine(RepoPaths.ModuleFolder, "Samples", "demo.pcap");
     private readonly string _dir = Directory.CreateTempSubdirectory("ff-report-").FullName;
 
@@ -65,7 +65,7 @@ public sealed class ExportFlowReportTests : IDisposable
 
             $global:flows = @(Convert-PcapToFlow -Path $demo)
             $global:findings = $findings
-            $global:file = @($flows) + @($findings) | Export-FlowReport -Path $book -TimelineLimit 500 -Title 'Demo =case' -PassThru
+            $global:file = @($flows) + @($findings) | Export-FlowReport -Path $book -FlowLimit 500 -Title 'Demo =case' -PassThru
             """);
         Assert.False(s.HadErrors, string.Join("; ", s.Errors));
         var file = Assert.IsType<FileInfo>(s.Invoke("$file")[0].BaseObject);
@@ -73,11 +73,13 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
         var flows = s.Invoke("$flows").Select(o => (FlowRecord)o.BaseObject).ToList();
         var top = s.Invoke("$flows | Measure-FlowTopN -Property Address -OrderBy Bytes -Top 20").Select(o => (TopNRow)o.BaseObject).ToList();
-        var ports = s.Invoke("$flows | Measure-FlowTopN -Property DstPort -Top 20").Select(o => (TopNRow)o.BaseObject).ToList();
-        Assert.True(flows.Count > TimelineLimit, $"the demo has {flows.Count} flows; the test needs more than {TimelineLimit}");
+        // the report's Top ports count flows towards the service side (destination port not above the source port)
+        s.SetVariable("towards", flows.Where(FlowForensics.Reporting.ReportAnalysis.TowardsService).ToArray());
+        var ports = s.Invoke("$towards | Measure-FlowTopN -Property DstPort -Top 20").Select(o => (TopNRow)o.BaseObject).ToList();
+        Assert.True(flows.Count > FlowLimit, $"the demo has {flows.Count} flows; the test needs more than {FlowLimit}");
 
         using var wb = new WorkbookReader(book);
-        Assert.Equal(["Summary", "Traffic", "Top talkers", "Top ports", "Top conversations", "Beacons", "Exfiltration", "Scans", "Lateral movement", "BeaconFinding", "Timeline"], wb.SheetNames);
+        Assert.Equal(["Summary", "Traffic", "Top talkers", "Top ports", "Top conversations", "Beacons", "Exfiltration", "Scans", "Lateral movement", "BeaconFinding", "Timeline", "Flows", "Evidence"], wb.SheetNames);
 
         // Top talkers: the same rows as Measure-FlowTopN, typed and formatted
         var (talkersTable, talkers) = wb.Table("Top talkers");
@@ -93,18 +95,20 @@ public sealed class ExportFlowReportTests : IDisposable
             Assert.Equal(top[i].Packets, row["Packets"].AsLong);
             Assert.Equal("#,##0", row["Packets"].Format);
             Assert.Equal(top[i].Flows, row["Flows"].AsLong);
-            Assert.Equal(top[i].BytesPercent / 100, row["BytesPercent"].Number!.Value, 12);
-            Assert.Equal("0.00%", row["BytesPercent"].Format);
-            Assert.Equal(top[i].FirstSeen, row["FirstSeen"].AsDateTime, TimeSpan.FromMilliseconds(1));
-            Assert.Equal("yyyy-mm-dd hh:mm:ss", row["FirstSeen"].Format);
+            Assert.Equal(top[i].BytesPercent / 100, row["Bytes %"].Number!.Value, 12);
+            Assert.Equal("0.00%", row["Bytes %"].Format);
+            Assert.Equal(top[i].FirstSeen, row["First seen"].AsDateTime, TimeSpan.FromMilliseconds(1));
+            Assert.Equal("yyyy-mm-dd hh:mm:ss.000", row["First seen"].Format);
             Assert.Equal(top[i].Duration.TotalDays, row["Duration"].Number!.Value, 9);
-            Assert.Equal("[h]:mm:ss", row["Duration"].Format);
+            Assert.Equal("[h]:mm:ss.000", row["Duration"].Format);
         }
-        Assert.DoesNotContain(talkersTable.TableColumns!.Elements<TableColumn>(), c => c.Name == "SrcAddr");   // unused key columns are left out
+        // unused key columns are left out, and so is the Key text that repeats the key column
+        Assert.DoesNotContain(talkersTable.TableColumns!.Elements<TableColumn>(), c => c.Name!.Value is "Source address" or "Key");
 
         var (_, portRows) = wb.Table("Top ports");
-        Assert.Equal(ports.Select(p => (long)p.DstPort!.Value), portRows.Select(r => r["DstPort"].AsLong));
-        Assert.All(portRows, r => Assert.Equal("0", r["DstPort"].Format));   // a port has no thousands separator
+        Assert.Equal(ports.Select(p => (long)p.DstPort!.Value), portRows.Select(r => r["Destination port"].AsLong));
+        Assert.All(portRows, r => Assert.Equal("0", r["Destination port"].Format));   // a port has no thousands separator
+        Assert.DoesNotContain(40825L, portRows.Select(r => r["Destination port"].AsLong));   // the demo scanner's source port, which every refused probe answers
 
         // every data sheet: one real table over header and rows, with autofilter, style, and a frozen header row
         foreach (string sheet in wb.SheetNames.Skip(1))
@@ -123,6 +127,12 @@ public sealed class ExportFlowReportTests : IDisposable
             var widths = part.Worksheet.Descendants<Column>().ToList();
             Assert.Equal(table.TableColumns.Elements<TableColumn>().Count(), widths.Count);
             Assert.All(widths, c => Assert.InRange(c.Width!.Value, 6, 72));
+            // printed landscape, one page wide, the header row on every page
+            var setup = part.Worksheet.GetFirstChild<PageSetup>()!;
+            Assert.Equal(OrientationValues.Landscape, setup.Orientation!.Value);
+            Assert.Equal(1u, setup.FitToWidth!.Value);
+            Assert.Equal(0u, setup.FitToHeight!.Value);
+            Assert.Equal($"'{sheet}'!$1:$1", wb.DefinedName("_xlnm.Print_Titles", sheet));
         }
         Assert.Equal(3, wb.Part("Summary").TableDefinitionParts.Count());
         Assert.Equal(wb.Part("Summary").TableDefinitionParts.Count() + wb.SheetNames.Count - 1,
@@ -131,7 +141,8 @@ public sealed class ExportFlowReportTests : IDisposable
         // traffic: buckets of one minute that add up to every byte, and a line chart over them
         var (_, traffic) = wb.Table("Traffic");
         long allBytes = flows.Sum(f => f.Bytes + f.OutBytes);
-        Assert.Equal(allBytes, traffic.Sum(r => r["Bytes"].AsLong));
+        Assert.Equal(allBytes, traffic.Sum(r => r["Bytes"].AsLong));   // spread over each flow's duration, every byte kept
+        Assert.Equal(flows.Sum(f => f.Packets + f.OutPackets), traffic.Sum(r => r["Packets"].AsLong));
         Assert.Equal(flows.Sum(f => f.Flows), traffic.Sum(r => r["Flows"].AsLong));
         var minutes = traffic.Select(r => r["Time"].AsDateTime).ToList();
         Assert.Equal(new DateTime(flows.Min(f => f.Start).Ticks / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, DateTimeKind.Utc), minutes[0], TimeSpan.FromMilliseconds(1));
@@ -150,31 +161,44 @@ public sealed class ExportFlowReportTests : IDisposable
         for (int i = 0; i < FormulaTexts.Length; i++)
         {
             Assert.Equal(FormulaTexts[i].Stored, findings[i]["Reason"].Text);
-            Assert.Equal($"10.20.0.{i + 1}", findings[i]["SrcAddr"].Text);
-            Assert.Equal(443, findings[i]["DstPort"].AsLong);
+            Assert.Equal($"10.20.0.{i + 1}", findings[i]["Source address"].Text);
+            Assert.Equal(443, findings[i]["Destination port"].AsLong);
             Assert.Equal(1000L * (i + 1), findings[i]["Bytes"].AsLong);
             Assert.Equal("#,##0", findings[i]["Bytes"].Format);
             Assert.Equal(0.5 + (i + 1) / 100.0, findings[i]["Score"].Number!.Value, 12);
-            Assert.Equal(new DateTime(2026, 1, 15, 9, 3, i + 1, DateTimeKind.Utc), findings[i]["FirstSeen"].AsDateTime, TimeSpan.FromMilliseconds(1));
+            Assert.Equal(new DateTime(2026, 1, 15, 9, 3, i + 1, DateTimeKind.Utc), findings[i]["First seen"].AsDateTime, TimeSpan.FromMilliseconds(1));
             Assert.Equal(TimeSpan.FromSeconds(31 + i).TotalDays, findings[i]["Interval"].Number!.Value, 9);
-            Assert.Equal("[h]:mm:ss", findings[i]["Interval"].Format);
+            Assert.Equal("[h]:mm:ss.000", findings[i]["Interval"].Format);
         }
 
-        // the timeline: the earliest 500 flows and every finding (piped, and the standard hunts'), in time order
+        // the timeline: every finding (piped, and the standard hunts') and each hour's busiest hosts, in time order
         var (_, timeline) = wb.Table("Timeline");
-        Assert.Equal(TimelineLimit + FormulaTexts.Length, timeline.Count(r => r["Kind"].Text is "Flow" or "BeaconFinding"));
         string[] huntSheets = ["Beacons", "Exfiltration", "Scans", "Lateral movement"];
         int huntRows = huntSheets.Sum(name => wb.Table(name).Rows.Count(r => !r.ContainsKey("Result")));
-        Assert.Equal(TimelineLimit + FormulaTexts.Length + huntRows, timeline.Count);
+        var activity = timeline.Where(r => r["Kind"].Text == "Activity").ToList();
+        Assert.Equal(FormulaTexts.Length + huntRows + activity.Count, timeline.Count);
+        Assert.Equal(FormulaTexts.Length, timeline.Count(r => r["Kind"].Text == "BeaconFinding"));
         var times = timeline.Select(r => r["Time"].AsDateTime).ToList();
         for (int i = 1; i < times.Count; i++) Assert.True(times[i] >= times[i - 1], $"timeline row {i + 2} is earlier than the row above it");
-        var listed = timeline.Where(r => r["Kind"].Text == "Flow").Select(r => r["Time"].AsDateTime).ToList();
-        var earliest = flows.Select(f => f.Start).Order().Take(TimelineLimit).ToList();
-        Assert.Equal(earliest.Last(), listed.Last(), TimeSpan.FromMilliseconds(1));
-        Assert.Equal(TimelineLimit, listed.Count);
+        // the demo is one hour: its 10 busiest sources by bytes, then the rest in one row, whose flows add up to all
+        var busiest = flows.GroupBy(f => f.SrcAddr!.ToString()).Select(g => (Host: g.Key, Bytes: g.Sum(f => f.Bytes + f.OutBytes)))
+            .OrderByDescending(h => h.Bytes).Take(10).ToList();
+        Assert.Equal(busiest.Select(h => h.Host).Order(), activity.Select(r => r["Host"].Text).Where(h => !h.EndsWith("other hosts", StringComparison.Ordinal)).Order());
+        Assert.Equal(flows.Sum(f => f.Flows), activity.Sum(r => r["Flows"].AsLong));
+        var top1 = activity.Single(r => r["Host"].Text == busiest[0].Host);
+        Assert.Equal(busiest[0].Bytes, top1["Bytes"].AsLong);
+        Assert.StartsWith("rank 1 of ", top1["Detail"].Text, StringComparison.Ordinal);
         var beacon = timeline.Where(r => r["Kind"].Text == "BeaconFinding").ToList();
         Assert.Equal(FormulaTexts.Select(t => t.Stored), beacon.Select(r => r["Detail"].Text));
-        Assert.Equal("203.0.113.5", beacon[0]["DstAddr"].Text);
+        Assert.Equal("203.0.113.5", beacon[0]["Peer"].Text);
+        Assert.Equal("10.20.0.1", beacon[0]["Host"].Text);
+
+        // the flow list (-FlowLimit): the earliest 500 flows in start order
+        var (_, listedFlows) = wb.Table("Flows");
+        var listed = listedFlows.Select(r => r["Start"].AsDateTime).ToList();
+        var earliest = flows.Select(f => f.Start).Order().Take(FlowLimit).ToList();
+        Assert.Equal(FlowLimit, listed.Count);
+        Assert.Equal(earliest.Last(), listed.Last(), TimeSpan.FromMilliseconds(1));
 
         // the summary: totals, version, parameters, and what was left out
         var (_, summary) = wb.Table("Summary", "tblSummary");
@@ -184,16 +208,17 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.Equal(allBytes, items["Bytes (both directions)"].AsLong);
         Assert.Equal("#,##0", items["Bytes (both directions)"].Format);
         Assert.Equal(flows.Min(f => f.Start), items["First flow start (UTC)"].AsDateTime, TimeSpan.FromMilliseconds(1));
-        Assert.Equal("yyyy-mm-dd hh:mm:ss", items["First flow start (UTC)"].Format);
-        Assert.Equal("[h]:mm:ss", items["Time span"].Format);
+        Assert.Equal("yyyy-mm-dd hh:mm:ss.000", items["First flow start (UTC)"].Format);
+        Assert.Equal("[h]:mm:ss.000", items["Time span"].Format);
         string version = typeof(FlowRecord).Assembly.GetName().Version!.ToString(3);
         Assert.Equal($"FlowForensics {version}", items["Written by"].Text);
-        Assert.Equal("500", items["Parameter -TimelineLimit"].Text);
+        Assert.Equal("500", items["Parameter -FlowLimit"].Text);
         var (_, sheets) = wb.Table("Summary", "tblSheets");
-        var timelineSheet = sheets.Single(r => r["Sheet"].Text == "Timeline");
-        Assert.Equal(TimelineLimit + FormulaTexts.Length + huntRows, timelineSheet["Rows"].AsLong);
-        Assert.Contains($"the earliest 500 by start; {flows.Count - TimelineLimit:N0} later flows are counted", timelineSheet["Contents"].Text, StringComparison.Ordinal);
-        var (_, evidence) = wb.Table("Summary", "tblEvidence");
+        Assert.Equal(timeline.Count, sheets.Single(r => r["Sheet"].Text == "Timeline")["Rows"].AsLong);
+        var flowSheet = sheets.Single(r => r["Sheet"].Text == "Flows");
+        Assert.Equal(FlowLimit, flowSheet["Rows"].AsLong);
+        Assert.Contains($"the earliest 500; {flows.Count - FlowLimit:N0} later flows are counted", flowSheet["Contents"].Text, StringComparison.Ordinal);
+        var (_, evidence) = wb.Table("Summary", "tblEvidencefiles");
         Assert.Empty(evidence);   // flows from the pipeline name no file
     }
 
@@ -217,22 +242,24 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.True(infos.Count >= 2, "the demo spans several 5-minute files");
 
         using var wb = new WorkbookReader(book);
-        var (_, evidence) = wb.Table("Summary", "tblEvidence");
-        Assert.Equal(infos.Select(i => (i.Path, i.Sha256, (long)i.Length)), evidence.Select(r => (r["Path"].Text, r["Sha256"].Text, r["Length"].AsLong)));
+        var (_, evidence) = wb.Table("Evidence");
+        Assert.Equal(infos.Select(i => (i.Path, i.Sha256, (long)i.Length)), evidence.Select(r => (r["Path"].Text, r["SHA-256"].Text, r["Length"].AsLong)));
+        var (_, listedOnSummary) = wb.Table("Summary", "tblEvidencefiles");
+        Assert.Equal(infos.Select(i => (i.Path, i.Sha256, (long)i.Flows)), listedOnSummary.Select(r => (r["File"].Text, r["SHA-256"].Text, r["Flows"].AsLong)));
         Assert.All(infos, i => Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(i.Path))), i.Sha256));
         var items = wb.Table("Summary", "tblSummary").Rows.ToDictionary(r => r["Item"].Text, r => r["Value"]);
         Assert.Equal(tcp.Count, items["Flow records"].AsLong);
         Assert.Equal(infos.Count, items["Evidence files"].AsLong);
         Assert.Equal("proto tcp", items["Parameter -Filter"].Text);
         var (_, conversations) = wb.Table("Top conversations");
-        Assert.Equal(top.Select(t => (t.Key, t.Bytes)), conversations.Select(r => (r["Key"].Text, r["Bytes"].AsLong)));
+        Assert.Equal(top.Select(t => (t.SrcAddr!, t.DstAddr!, (long?)t.SrcPort, (long?)t.DstPort, t.Bytes)),
+            conversations.Select(r => (r["Source address"].Text, r["Destination address"].Text, (long?)r["Source port"].AsLong, (long?)r["Destination port"].AsLong, r["Bytes"].AsLong)));
+        Assert.False(wb.SheetNames.Contains("Flows"), "without -IncludeFlows or -FlowLimit the workbook lists no single flow");
         var (_, timeline) = wb.Table("Timeline");
-        var timelineFlows = timeline.Where(r => r["Kind"].Text == "Flow").ToList();
-        Assert.Equal(tcp.Count, timelineFlows.Count);
-        Assert.All(timelineFlows, r => Assert.Equal("TCP", r["Protocol"].Text));
+        Assert.Equal(tcp.Sum(f => f.Flows), timeline.Where(r => r["Kind"].Text == "Activity").Sum(r => r["Flows"].AsLong));
         // the standard hunts ran over the same flows: the demo's planted beacon and exfiltration are on their sheets
         var (_, beacons) = wb.Table("Beacons");
-        Assert.Contains(beacons, r => r["Host"].Text == "10.20.1.23" && r["DstAddr"].Text == "203.0.113.50");
+        Assert.Contains(beacons, r => r["Host"].Text == "10.20.1.23" && r["Destination address"].Text == "203.0.113.50");
         var (_, exfiltration) = wb.Table("Exfiltration");
         Assert.Contains(exfiltration, r => r["Host"].Text == "10.20.0.26");
     }
@@ -254,7 +281,7 @@ public sealed class ExportFlowReportTests : IDisposable
         Assert.Contains("Top SrcAddr+DstPort", wb.SheetNames);
         var (_, rows) = wb.Table("Top SrcAddr+DstPort");
         Assert.Equal(7, rows.Count);
-        Assert.All(rows, r => Assert.True(r.ContainsKey("SrcAddr") && r.ContainsKey("DstPort")));
+        Assert.All(rows, r => Assert.True(r.ContainsKey("Source address") && r.ContainsKey("Destination port")));
         var (_, strings) = wb.Table("String");
         Assert.Equal("'-plain text", Assert.Single(strings)["Value"].Text);
         var (_, ints) = wb.Table("Int32");

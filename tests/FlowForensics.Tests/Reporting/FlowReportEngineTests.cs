@@ -55,17 +55,17 @@ public sealed class FlowReportEngineTests : IDisposable
     }
 
     [Fact]
-    public void The_timeline_keeps_the_earliest_flows_whatever_order_they_come_in()
+    public void The_flow_list_keeps_the_earliest_flows_whatever_order_they_come_in()
     {
         var flows = CmdletKit.RandomFlows(5_000, seed: 7, CmdletKit.T0, TimeSpan.FromHours(3));   // shuffled starts
-        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 300 }, hunts: []);
+        var report = new FlowReport(new FlowReportOptions { FlowListLimit = 300 }, hunts: []);
         foreach (var f in flows) report.AddFlow(f);
         var wb = report.Complete();
-        var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
-        Assert.Equal(300, timeline.Rows.Count);
+        var list = wb.Sheets.Single(t => t.Name == "Flows");
+        Assert.Equal(300, list.Rows.Count);
         var expected = flows.Select(f => f.Start).Order().Take(300).ToList();
-        Assert.Equal(expected, timeline.Rows.Select(r => (DateTime)r[0]!));
-        Assert.Contains("4,700 later flows are counted in the totals but not listed", timeline.Note, StringComparison.Ordinal);
+        Assert.Equal(expected, list.Rows.Select(r => (DateTime)r[0]!));
+        Assert.Contains("4,700 later flows are counted in the totals but not listed", list.Note, StringComparison.Ordinal);
         Assert.Equal(5_000, report.RecordCount);
         Assert.Equal(flows.Sum(f => f.Bytes), report.ByteCount);
     }
@@ -116,8 +116,10 @@ public sealed class FlowReportEngineTests : IDisposable
     [Fact]
     public void Options_out_of_range_are_refused_by_name()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FlowReport(new FlowReportOptions { TimelineFlowLimit = ExcelLimits.MaxDataRows + 1 }));
-        Assert.Equal("TimelineFlowLimit", e.ParamName);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FlowReport(new FlowReportOptions { FlowListLimit = ExcelLimits.MaxDataRows + 1 }));
+        Assert.Equal("FlowListLimit", e.ParamName);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new FlowReport(new FlowReportOptions { TimelineHostsPerHour = -1 }));
+        Assert.Equal("TimelineHostsPerHour", e.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new FlowReport(new FlowReportOptions { Top = 0 }));
     }
 
@@ -202,19 +204,21 @@ public sealed class FlowReportEngineTests : IDisposable
     public void A_hunt_on_the_contract_plugs_into_the_report_and_gets_a_sheet_and_timeline_rows()
     {
         var flows = CmdletKit.RandomFlows(2_000, seed: 11, CmdletKit.T0, TimeSpan.FromHours(1));
-        var report = new FlowReport(new FlowReportOptions { TimelineFlowLimit = 0 }, [new LargeFlowHunt()]);
+        var report = new FlowReport(new FlowReportOptions { TimelineHostsPerHour = 0 }, [new LargeFlowHunt()]);
         foreach (var f in flows) report.AddFlow(f);
         var wb = report.Complete();
         var expected = flows.Where(f => f.Bytes > 90_000).ToList();
         Assert.NotEmpty(expected);
         var sheet = wb.Sheets.Single(t => t.Name == "Large flows");
-        Assert.Equal(["FirstSeen", "LastSeen", "Host", "DstAddr", "Bytes", "Score", "Reason", "Kind", "Technique"], sheet.Columns.Select(c => c.Name));
-        Assert.Equal(expected.Select(f => f.Bytes), sheet.Rows.Select(r => (long)r[4]!));
+        // a finding's lead columns come first (what, who, how sure, when, why), then the rest in declaration order
+        Assert.Equal(["Kind", "Technique", "Host", "DstAddr", "Score", "FirstSeen", "LastSeen", "Reason", "Bytes"], sheet.Columns.Select(c => c.Name));
+        Assert.Equal(expected.Select(f => f.Bytes), sheet.Rows.Select(r => (long)r[8]!));
         var timeline = wb.Sheets.Single(t => t.Name == "Timeline");
-        Assert.Equal(expected.Count, timeline.Rows.Count);   // no flows listed (limit 0), every finding
-        Assert.All(timeline.Rows, r => Assert.Equal("Large flows", r[3]));
+        Assert.Equal(expected.Count, timeline.Rows.Count);   // no host activity (0 per hour), every finding
+        int kind = FlowReport.TimelineColumns.Select(c => c.Name).ToList().IndexOf("Kind");
+        Assert.All(timeline.Rows, r => Assert.Equal("Large flows", r[kind]));
         Assert.Equal(expected.Select(f => f.Start).Order(), timeline.Rows.Select(r => (DateTime)r[0]!));
-        Assert.Equal(["Traffic", "Top talkers", "Top ports", "Top conversations", "Large flows", "Timeline"], wb.Sheets.Select(t => t.Name));
+        Assert.Equal(["Traffic", "Top talkers", "Top ports", "Top conversations", "Large flows", "Timeline", "Evidence"], wb.Sheets.Select(t => t.Name));
     }
 
     [Fact]

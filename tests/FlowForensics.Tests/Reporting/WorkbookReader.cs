@@ -78,6 +78,25 @@ internal sealed class WorkbookReader : IDisposable
         return (table, result);
     }
 
+    /// <summary>The raw row element (height, custom height) of a sheet's row.</summary>
+    public Row RowElement(string sheet, uint row) =>
+        Part(sheet).Worksheet.GetFirstChild<SheetData>()!.Elements<Row>().Single(r => r.RowIndex!.Value == row);
+
+    /// <summary>The cell format (alignment, wrap) of a cell.</summary>
+    public CellFormat StyleOf(string sheet, string reference)
+    {
+        var cell = Part(sheet).Worksheet.Descendants<Cell>().Single(c => c.CellReference == reference);
+        return _xfs[(int)(cell.StyleIndex?.Value ?? 0)];
+    }
+
+    /// <summary>The text of a sheet-local defined name (e.g. _xlnm.Print_Titles), or null.</summary>
+    public string? DefinedName(string name, string sheet)
+    {
+        int index = SheetNames.ToList().IndexOf(sheet);
+        return _doc.WorkbookPart!.Workbook.DefinedNames?.Elements<DefinedName>()
+            .SingleOrDefault(d => d.Name == name && d.LocalSheetId?.Value == (uint)index)?.Text;
+    }
+
     public C.ChartSpace? Chart(string sheet) => Part(sheet).DrawingsPart?.ChartParts.SingleOrDefault()?.ChartSpace;
 
     private XCell ToCell(Cell c)
