@@ -27,8 +27,17 @@ public sealed class TrafficHistogram
     /// <summary>The current bucket width.</summary>
     public TimeSpan BucketWidth => TimeSpan.FromTicks(_widthTicks);
 
+    /// <summary>Flows left out of the chart because they have no valid start time (before 1970, such as a damaged record's 0001-01-01).</summary>
+    public long Undated { get; private set; }
+
     public void Add(DateTime start, long bytes, long packets, long flows)
     {
+        if (start < DateTime.UnixEpoch)
+        {
+            // No collector time is earlier: charting it would stretch the buckets over two thousand years.
+            Undated += flows;
+            return;
+        }
         long index = Math.DivRem(start.Ticks, _widthTicks, out _);
         long min = Math.Min(_min, index), max = Math.Max(_max, index);
         while (max - min + 1 > MaxBuckets)
