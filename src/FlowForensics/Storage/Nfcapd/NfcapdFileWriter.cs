@@ -15,7 +15,7 @@ namespace FlowForensics.Storage.Nfcapd;
 /// The file is written through an <see cref="AtomicFile"/>: under a temporary name in the destination directory
 /// (<c>nfcapd.current.&lt;pid&gt;.&lt;random&gt;.YYYYMMDDhhmm</c>, which nfdump -R and <see cref="FlowFileSet"/> skip), flushed to the
 /// disk and renamed by <see cref="Complete"/>, so a reader never sees a half file; <see cref="Dispose"/> without
-/// <see cref="Complete"/>, or a failed <see cref="Complete"/>, deletes it.
+/// <see cref="Complete"/> deletes it (after a failed write, <see cref="Salvage"/> keeps the blocks already counted).
 /// After each data block the header's block count is rewritten (the block first, then the count), so a temporary
 /// file left by a killed process (SIGKILL, OOM) is a valid nfcapd file of every block flushed before the kill, without
 /// appendix: <c>nfdump -r</c> reads it as it stands, and <see cref="NfcapdRecovery"/> completes it under its final name
