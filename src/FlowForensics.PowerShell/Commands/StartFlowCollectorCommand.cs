@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using FlowForensics.Export;
+using FlowForensics.Files;
 using FlowForensics.Flows;
 using FlowForensics.PowerShell.Infrastructure;
 using FlowForensics.Wire;
@@ -248,7 +249,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = FileInspector.OpenRead(path);
             int n = decoder.LoadTemplates(stream, path);
             WriteVerbose($"Loaded {n:N0} templates from {path}.");
         }

@@ -52,6 +52,9 @@ internal sealed class FlowFileOutput : IDisposable
         }
         try
         {
+            // Files a killed run left under temporary names are completed first (their blocks are readable; see NfcapdRecovery).
+            foreach (var recovered in NfcapdRecovery.RecoverFolder(directory))
+                cmdlet.WriteWarning($"Recovery: {recovered.TempPath}, left by a process that was killed: {recovered.Outcome}.");
             return new FlowFileOutput(cmdlet, directory, new RotatingNfcapdWriter(directory, rotateEvery, compression, ident: "FlowForensics", overwrite: force));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -78,8 +81,27 @@ internal sealed class FlowFileOutput : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, _directory));
+            ThrowWriteFailed(ex);
         }
+    }
+
+    /// <summary>
+    /// A write failed (a full disk, a vanished folder): the open files are completed with the blocks already in them
+    /// (no temporary file is left), and the cmdlet stops with OutputWriteFailed saying what was kept and lost. It
+    /// stops rather than receive on: every later write would fail too, and a stopped collector is what monitoring
+    /// (systemd, docker) sees and restarts once there is room, where one that only counts losses loses them quietly.
+    /// </summary>
+    private void ThrowWriteFailed(Exception ex)
+    {
+        var writer = _writer;
+        long lost = writer?.Salvage() ?? 0;
+        var kept = writer?.FilesWritten ?? [];
+        Dispose();
+        _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, _directory)
+        {
+            ErrorDetails = new ErrorDetails($"Writing to {_directory} failed: {ex.Message} The blocks already written were kept " +
+                $"({kept.Count} file(s) completed: {string.Join(", ", kept.Select(Path.GetFileName))}); {lost:N0} flow(s) not yet written were lost."),
+        });
     }
 
     /// <summary>Completes every open file, says which were written (-Verbose), and returns them.</summary>
@@ -92,7 +114,7 @@ internal sealed class FlowFileOutput : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.OutputWriteFailed, ErrorCategory.WriteError, _directory));
+            ThrowWriteFailed(ex);
         }
         var files = new string[writer.FilesWritten.Count];
         for (int i = 0; i < files.Length; i++)
@@ -122,7 +144,8 @@ internal sealed class FlowFileOutput : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // temporary files are removed on dispose
+            // the blocks already written are kept; nothing temporary is left
+            writer.Salvage();
         }
         finally
         {

@@ -59,9 +59,17 @@ internal static class FlowFilterArgument
     /// <summary>The ErrorRecord for a filter syntax error: FilterSyntax, ParserError, the filter as target, the position in its ParseException.</summary>
     public static ErrorRecord ToErrorRecord(FilterSyntaxException e)
     {
-        string[] lines = e.Filter.Split('\n');
-        string line = e.Line - 1 < lines.Length ? lines[e.Line - 1].TrimEnd('\r') : string.Empty;
-        int startColumn = Math.Clamp(e.Column, 1, line.Length + 1);
+        // The line of the error, cut to a window around it: PowerShell renders the extent's line with carets, and a
+        // rejected 10 MB one-line filter must not cost a copy of itself per rendering (the message has the true column).
+        int offset = Math.Clamp(e.Offset, 0, e.Filter.Length);
+        int lineStart = offset == 0 ? 0 : e.Filter.LastIndexOf('\n', offset - 1) + 1;
+        int lineEnd = e.Filter.IndexOf('\n', offset);
+        if (lineEnd < 0) lineEnd = e.Filter.Length;
+        if (lineEnd > lineStart && e.Filter[lineEnd - 1] == '\r') lineEnd--;
+        int from = Math.Max(lineStart, offset - FilterSyntaxException.CaretWindow / 3);
+        int until = Math.Min(lineEnd, from + FilterSyntaxException.CaretWindow);
+        string line = e.Filter.Substring(from, Math.Max(0, until - from));
+        int startColumn = Math.Clamp(offset - from + 1, 1, line.Length + 1);
         int endColumn = Math.Clamp(startColumn + Math.Max(e.Length, 1), startColumn, line.Length + 1);
         var at = new ScriptPosition(FilterFile, e.Line, startColumn, line);
         var to = new ScriptPosition(FilterFile, e.Line, endColumn, line);

@@ -37,6 +37,10 @@ public abstract class FlowProducerCmdlet : FlowCmdlet
     public string? Filter { get; set; }
 
     /// <summary>The nfcapd output for -OutputDirectory, or null (see <see cref="FlowFileOutput.Open"/>).</summary>
-    private protected FlowFileOutput? OpenFlowFileOutput(string action, out bool declined) =>
-        FlowFileOutput.Open(this, OutputDirectory, RotateEvery, Compression, Force, PassThru, action, out declined);
+    /// <remarks>From here on SIGTERM and SIGHUP stop the cmdlet like Ctrl+C (see <see cref="FlowCmdlet.StopOnTerminationSignals"/>).</remarks>
+    private protected FlowFileOutput? OpenFlowFileOutput(string action, out bool declined)
+    {
+        StopOnTerminationSignals();
+        return FlowFileOutput.Open(this, OutputDirectory, RotateEvery, Compression, Force, PassThru, action, out declined);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using FlowForensics.Files;
 using FlowForensics.Wire;
 
 namespace FlowForensics.Capture;
@@ -13,7 +14,7 @@ public static class CaptureFileReader
 
     public static ICaptureSource Open(string path)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ReadBufferSize, FileOptions.SequentialScan);
+        var file = FileInspector.OpenRead(path, ReadBufferSize, FileOptions.SequentialScan, FileShare.Read);
         try
         {
             return Open(file, path);

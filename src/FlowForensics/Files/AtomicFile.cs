@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -23,9 +24,12 @@ namespace FlowForensics.Files;
 /// write or flush that fails on a full disk, a refused rename, cancellation, <see cref="Dispose"/> without
 /// <see cref="Commit"/>) deletes the temporary file; the previous target is never touched before the rename.
 /// <see cref="Dispose"/> never throws an I/O error: it deletes the temporary file even when closing it fails.</para>
-/// <para>Not covered: the folder is not fsynced after the rename (on a power loss right after <see cref="Commit"/>
-/// the rename may be lost and the complete temporary file remain), and a process killed outright (SIGKILL, power
-/// loss while writing) leaves its temporary file behind, for folder readers to skip.</para>
+/// <para>A target that exists and is not a regular file (a folder, a device node such as <c>/dev/full</c>, a FIFO) is
+/// refused, with or without overwrite: a rename would replace the node itself. After the rename the folder is fsynced
+/// (Linux), so a power loss right after <see cref="Commit"/> keeps the rename. A process killed outright (SIGKILL, power
+/// loss while writing) leaves its temporary file behind, for folder readers to skip; nfcapd files carry a header kept
+/// current block by block, so such a file is readable as it stands and is completed by
+/// <c>NfcapdRecovery</c> on the next start of a writer in that folder.</para>
 /// </remarks>
 public sealed class AtomicFile : IDisposable
 {
@@ -36,6 +40,9 @@ public sealed class AtomicFile : IDisposable
     public const int DefaultBufferSize = 4096;
 
     private const int RandomDigits = 16;
+
+    /// <summary>The temporary files this process has open (writers in every runspace), so recovery never takes one for an orphan.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> s_open = new(StringComparer.Ordinal);
 
     private readonly SafeFileHandle _handle;
     private readonly FileStream _file;
@@ -48,6 +55,7 @@ public sealed class AtomicFile : IDisposable
     {
         TargetPath = targetPath;
         TempPath = tempPath;
+        s_open.TryAdd(tempPath, 0);
         _handle = handle;
         _file = file;
         Stream = file;
@@ -77,6 +85,7 @@ public sealed class AtomicFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
+        RequireReplaceable(full);
         if (!overwrite && File.Exists(full)) throw Exists(full, existsError);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, TemporaryNameFor(Path.GetFileName(full)));
         var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
@@ -123,6 +132,7 @@ public sealed class AtomicFile : IDisposable
             _file.Dispose();
             _handle.Dispose();
             Rename();
+            s_open.TryRemove(TempPath, out _);
         }
         catch
         {
@@ -131,12 +141,62 @@ public sealed class AtomicFile : IDisposable
             throw;
         }
         _committed = true;
+        SyncFolder(Path.GetDirectoryName(TargetPath)!);
     }
+
+    /// <summary>
+    /// Refuses a target that exists and is not a regular file (a folder, a device such as <c>/dev/full</c>, a FIFO, a
+    /// socket, a link to one): the rename would replace it, so <c>-Force</c> never turns a device node into a file.
+    /// </summary>
+    private static void RequireReplaceable(string full)
+    {
+        var kind = FileInspector.GetKind(full, followLinks: false);
+        if (kind == FileKind.SymbolicLink) kind = FileInspector.GetKind(full);
+        if (kind is FileKind.Missing or FileKind.Regular) return;
+        throw new IOException($"'{full}' is {FileInspector.Describe(kind)}, not a regular file; it is never replaced, even with overwrite.");
+    }
+
+    /// <summary>
+    /// fsyncs the folder so the rename itself survives a power loss (Linux; elsewhere a no-op). Best effort: the file's
+    /// data is already on the disk, and a failure here leaves the committed file in place.
+    /// </summary>
+    private static void SyncFolder(string folder)
+    {
+        if (!OperatingSystem.IsLinux() || !s_syncFolders) return;
+        try
+        {
+            int fd = open(folder, ORdOnly | ODirectory | OCloExec);
+            if (fd < 0) return;
+            _ = fsync(fd);
+            _ = close(fd);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            s_syncFolders = false;
+        }
+    }
+
+    private const int ORdOnly = 0, ODirectory = 0x10000, OCloExec = 0x80000;
+    private static bool s_syncFolders = true;
+
+    // DllImport, not LibraryImport: the engine compiles without unsafe code; .NET cannot open a folder to fsync it.
+    [DllImport("libc.so.6", ExactSpelling = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc.so.6", ExactSpelling = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int fsync(int fd);
+
+    [DllImport("libc.so.6", ExactSpelling = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int close(int fd);
 
     private void Rename()
     {
         try
         {
+            RequireReplaceable(TargetPath);
             File.Move(TempPath, TargetPath, _overwrite);
         }
         catch (IOException) when (!_overwrite && File.Exists(TargetPath))
@@ -175,6 +235,7 @@ public sealed class AtomicFile : IDisposable
         {
             _handle.Dispose();
             TryDelete(TempPath);
+            s_open.TryRemove(TempPath, out _);
         }
     }
 
@@ -210,6 +271,9 @@ public sealed class AtomicFile : IDisposable
         return string.Concat(stem, Marker, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ".",
             RandomNumberGenerator.GetHexString(RandomDigits, lowercase: true), extension);
     }
+
+    /// <summary>Whether <paramref name="tempPath"/> (a full path) is the temporary file of a writer still open in this process.</summary>
+    public static bool IsOpenInThisProcess(string tempPath) => s_open.ContainsKey(tempPath);
 
     /// <summary>Whether <paramref name="fileName"/> (a name, not a path) is a temporary name made by <see cref="TemporaryNameFor"/>.</summary>
     public static bool IsTemporaryName(string fileName) => TryGetTargetName(fileName, out _);

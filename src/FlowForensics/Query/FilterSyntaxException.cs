@@ -40,18 +40,36 @@ public sealed class FilterSyntaxException : FormatException
     /// port 99999
     ///      ^^^^^
     /// </code></summary>
+    /// <remarks>A long line is cut to <see cref="CaretWindow"/> characters around the problem (marked with "…"), so a
+    /// rejected 10 MB filter costs a short string, not a copy of itself and a caret line as long.</remarks>
     public string ToCaretString()
     {
-        var (line, column) = LineAndColumn(Filter, Offset);
-        string[] lines = Filter.Split('\n');
-        string text = line - 1 < lines.Length ? lines[line - 1].TrimEnd('\r') : string.Empty;
-        var sb = new StringBuilder(text.Length * 2 + 4);
-        sb.Append(text).Append('\n');
-        for (int i = 0; i < column - 1; i++) sb.Append(i < text.Length && text[i] == '\t' ? '\t' : ' ');
-        int carets = Math.Max(1, Math.Min(Length, Math.Max(1, text.Length - (column - 1))));
+        int offset = Math.Clamp(Offset, 0, Filter.Length);
+        int lineStart = offset == 0 ? 0 : Filter.LastIndexOf('\n', offset - 1) + 1;
+        int lineEnd = Filter.IndexOf('\n', offset);
+        if (lineEnd < 0) lineEnd = Filter.Length;
+        if (lineEnd > lineStart && Filter[lineEnd - 1] == '\r') lineEnd--;
+        int from = Math.Max(lineStart, offset - CaretWindow / 3);
+        int to = Math.Min(lineEnd, from + CaretWindow);
+        if (from > lineStart && char.IsLowSurrogate(Filter[from])) from++;
+        if (to < lineEnd && to > from && char.IsHighSurrogate(Filter[to - 1])) to--;
+        string prefix = from > lineStart ? "…" : "", suffix = to < lineEnd ? "…" : "";
+        string text = Filter.Substring(from, Math.Max(0, to - from));
+        int column = prefix.Length + Math.Max(0, offset - from);
+        var sb = new StringBuilder(2 * (text.Length + 4));
+        sb.Append(prefix).Append(text).Append(suffix).Append('\n');
+        for (int i = 0; i < column; i++)
+        {
+            int at = i - prefix.Length;
+            sb.Append(at >= 0 && at < text.Length && text[at] == '\t' ? '\t' : ' ');
+        }
+        int carets = Math.Max(1, Math.Min(Length, Math.Max(1, text.Length - (column - prefix.Length))));
         sb.Append('^', carets);
         return sb.ToString();
     }
+
+    /// <summary>Most characters of the filter line <see cref="ToCaretString"/> shows.</summary>
+    public const int CaretWindow = 160;
 
     private static (int Line, int Column) LineAndColumn(string filter, int offset)
     {

@@ -94,7 +94,11 @@ public static class FilterTokenizer
                         continue;
                     }
                 default:
-                    throw new FilterSyntaxException(filter, i, 1, $"unexpected character '{c}'");
+                    // A character outside the BMP is two UTF-16 units: name it whole, not as half a pair ('\uFFFD').
+                    int units = char.IsHighSurrogate(c) && i + 1 < filter.Length && char.IsLowSurrogate(filter[i + 1]) ? 2 : 1;
+                    string shown = units == 2 ? filter.Substring(i, 2)
+                        : char.IsSurrogate(c) || char.IsControl(c) ? $"U+{(int)c:X4}" : c.ToString();
+                    throw new FilterSyntaxException(filter, i, units, $"unexpected character '{shown}'");
             }
         }
         tokens.Add(new FilterToken(FilterTokenKind.End, filter.Length, 0, string.Empty));

@@ -373,6 +373,7 @@ public static class ExcelWorkbookWriter
             {
                 string s => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(NeutraliseText(s))), StyleIndex = textStyle },
                 bool b => new Cell { DataType = CellValues.Boolean, CellValue = new CellValue(b ? "1" : "0"), StyleIndex = StyleDefault },
+                DateTime d when d < ExcelFirstDate => new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(strings.Index(d.ToString("o", CultureInfo.InvariantCulture))), StyleIndex = StyleText },
                 DateTime d => new Cell { CellValue = new CellValue(d.ToOADate().ToString("R", CultureInfo.InvariantCulture)), StyleIndex = StyleDateTime },
                 TimeSpan t => new Cell { CellValue = new CellValue(t.TotalDays.ToString("R", CultureInfo.InvariantCulture)), StyleIndex = StyleTimeSpan },
                 long l => new Cell { CellValue = new CellValue(l.ToString(CultureInfo.InvariantCulture)), StyleIndex = kind == ReportColumnKind.Integer ? StyleInteger : StyleCount },
@@ -658,6 +659,12 @@ public static class ExcelWorkbookWriter
     }
 
     /// <summary>A line chart of the Traffic sheet's Bytes over Time, anchored right of the table; returns the drawing's relationship id.</summary>
+    /// <summary>
+    /// Excel's first date: earlier ones (a damaged record's 0001-01-01) are no OLE Automation date (ToOADate throws),
+    /// so cells hold them as ISO text and the chart as 0.
+    /// </summary>
+    private static readonly DateTime ExcelFirstDate = new(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
     private static string AddChart(WorksheetPart part, string sheetName, ReportTable table, string title)
     {
         var drawingsPart = part.AddNewPart<DrawingsPart>();
@@ -669,7 +676,9 @@ public static class ExcelWorkbookWriter
         var valCache = new C.NumberingCache(new C.FormatCode("#,##0"), new C.PointCount { Val = (uint)n });
         for (int i = 0; i < n; i++)
         {
-            catCache.Append(new C.NumericPoint(new C.NumericValue(((DateTime)table.Rows[i][0]!).ToOADate().ToString("R", CultureInfo.InvariantCulture))) { Index = (uint)i });
+            var category = (DateTime)table.Rows[i][0]!;
+            double oaDate = category < ExcelFirstDate ? 0 : category.ToOADate();
+            catCache.Append(new C.NumericPoint(new C.NumericValue(oaDate.ToString("R", CultureInfo.InvariantCulture))) { Index = (uint)i });
             valCache.Append(new C.NumericPoint(new C.NumericValue(Convert.ToDouble(table.Rows[i][1], CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture))) { Index = (uint)i });
         }
         const uint catAxis = 48650112U, valAxis = 48672768U;

@@ -29,6 +29,9 @@ public sealed class TrafficHistogram
     /// <summary>The current bucket width.</summary>
     public TimeSpan BucketWidth => TimeSpan.FromTicks(_widthTicks);
 
+    /// <summary>Flows left out of the chart because they have no valid start time (before 1970, such as a damaged record's 0001-01-01).</summary>
+    public long Undated { get; private set; }
+
     /// <summary>One flow at its start (all of it in one bucket).</summary>
     public void Add(DateTime start, long bytes, long packets, long flows) => Add(start, start, bytes, packets, flows);
 
@@ -39,6 +42,12 @@ public sealed class TrafficHistogram
     /// </summary>
     public void Add(DateTime start, DateTime end, long bytes, long packets, long flows)
     {
+        if (start < DateTime.UnixEpoch)
+        {
+            // No collector time is earlier: charting it would stretch the buckets over two thousand years.
+            Undated += flows;
+            return;
+        }
         long s = start.Ticks, e = Math.Max(end.Ticks, s);
         long first = s / _widthTicks, last = e / _widthTicks;
         long min = Math.Min(_min, first), max = Math.Max(_max, last);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using FlowForensics.Files;
 using FlowForensics.Storage.Nfcapd;
 
 namespace FlowForensics.Storage;
@@ -76,7 +77,7 @@ public sealed class FlowFileInfo
     /// </summary>
     public static FlowFileInfo Read(string path, CancellationToken cancel = default, IProgress<long>? bytesHashed = null)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
+        using var stream = FileInspector.OpenRead(path, 4096, FileOptions.SequentialScan);
         NfcapdFileInfo n;
         using (var reader = NfcapdFileReader.Open(stream, path, leaveOpen: true)) n = reader.Info;
         stream.Position = 0;

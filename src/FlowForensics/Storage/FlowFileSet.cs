@@ -42,19 +42,23 @@ public sealed class FlowFileSet
         foreach (var p in paths)
         {
             string full = Path.GetFullPath(p);
-            if (Directory.Exists(full))
+            switch (FileInspector.GetKind(full))
             {
-                var files = Directory.GetFiles(full, "*", recurse ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly);
-                Array.Sort(files, StringComparer.Ordinal);
-                foreach (var f in files) Consider(f, seen, explicitly: false);
-            }
-            else if (File.Exists(full))
-            {
-                Consider(full, seen, explicitly: true);
-            }
-            else
-            {
-                throw new FileNotFoundException($"'{full}' is neither a file nor a folder.", full);
+                case FileKind.Directory:
+                    // Regular files only, no folder links followed, no folder entered twice (FolderWalk).
+                    foreach (var f in FolderWalk.Files(full, recurse, (path, why) => Skipped.Add(new SkippedFlowFile(path, why))))
+                        Consider(f, seen, explicitly: false);
+                    break;
+                case FileKind.Regular:
+                    Consider(full, seen, explicitly: true);
+                    break;
+                case FileKind.Missing:
+                    throw new FileNotFoundException($"'{full}' is neither a file nor a folder.", full);
+                case var other:
+                    // Never opened: a FIFO blocks in open() until a writer comes, a device may never end.
+                    NotFlowFiles.Add(full);
+                    Skipped.Add(new SkippedFlowFile(full, $"{FileInspector.Describe(other)}, not a regular file; only regular files are read"));
+                    break;
             }
         }
         _entries.Sort(static (a, b) =>

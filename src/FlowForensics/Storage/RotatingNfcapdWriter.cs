@@ -100,6 +100,25 @@ public sealed class RotatingNfcapdWriter : IFlowSink, IDisposable
         while (_open.Count > 0) CloseEarliest();
     }
 
+    /// <summary>
+    /// After a write failed (a full disk): every open file is completed with the blocks already in it (see
+    /// <see cref="NfcapdFileWriter.Salvage"/>) and added to <see cref="FilesWritten"/>; nothing temporary is left.
+    /// Returns the flows accepted that are in no file (the failed block and those still in memory).
+    /// </summary>
+    public long Salvage()
+    {
+        long lost = 0;
+        foreach (var (slot, writer) in _open)
+        {
+            bool kept = writer.Salvage();
+            if (kept) _written.Add(writer.FinalPath);
+            lost += writer.FlowCount - (kept ? writer.FlowsInFile : 0);
+            _closed.Add(slot);
+        }
+        _open.Clear();
+        return lost;
+    }
+
     /// <summary>Disposes open writers without completing them (their temporary files are deleted).</summary>
     public void Dispose()
     {

@@ -35,7 +35,7 @@ public static class FlowBaselineFile
     public static FlowBaseline Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var stream = FileInspector.OpenRead(path, 4096, FileOptions.None, FileShare.Read);
         if (stream.Length > MaxFileBytes)
             throw new FlowBaselineFormatException(path, $"the file is {stream.Length:N0} bytes, more than the {MaxFileBytes:N0} a baseline may have");
         return Read(stream, path);

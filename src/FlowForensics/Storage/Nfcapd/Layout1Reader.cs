@@ -20,15 +20,29 @@ internal static class Layout1Reader
         0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 4, 8, 32, 24, 24, 72, 0, 24, 12, 0, 8,
     ];
 
-    internal static void ReadExtensionMap(ReadOnlySpan<byte> record, NfcapdTables tables)
+    /// <summary>
+    /// Reads a 1.6 extension map into <paramref name="tables"/>. A map listing more than
+    /// <see cref="NfcapdLimits.MaxExtensionMapIds"/> ids is corrupt: every flow record using it walks the whole list,
+    /// so an unbounded map (32,000 ids in a 20 KB file) cost seconds of CPU per block.
+    /// </summary>
+    internal static RecordOutcome ReadExtensionMap(ReadOnlySpan<byte> record, NfcapdTables tables, out string? problem)
     {
-        if (record.Length < MapIds) return;
+        problem = null;
+        if (record.Length < MapIds) return RecordOutcome.NotAFlow;
         ushort mapId = V3RecordReader.U16(record, MapId);
         int count = 0;
-        for (int at = MapIds; at + 2 <= record.Length && V3RecordReader.U16(record, at) != 0; at += 2) count++;
+        for (int at = MapIds; at + 2 <= record.Length && V3RecordReader.U16(record, at) != 0; at += 2)
+        {
+            if (++count > NfcapdLimits.MaxExtensionMapIds)
+            {
+                problem = $"1.6 extension map {mapId} lists more than {NfcapdLimits.MaxExtensionMapIds} extension ids (nfdump 1.6 knows 49)";
+                return RecordOutcome.Corrupt;
+            }
+        }
         var ids = new ushort[count];
         for (int i = 0; i < count; i++) ids[i] = V3RecordReader.U16(record, MapIds + 2 * i);
         tables.AddExtensionMap(mapId, ids);
+        return RecordOutcome.NotAFlow;
     }
 
     /// <summary>Decodes a 1.6 flow record into <paramref name="f"/>, which must be fresh or <see cref="FlowRecord.Reset"/>.</summary>

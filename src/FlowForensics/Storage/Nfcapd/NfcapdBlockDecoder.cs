@@ -202,7 +202,7 @@ internal sealed class NfcapdBlockDecoder
                     outcome = target.DecodeLayout1(record, tables, out why);
                     break;
                 case NfcapdLayout.ExtensionMapType:
-                    Layout1Reader.ReadExtensionMap(record, tables);
+                    outcome = Layout1Reader.ReadExtensionMap(record, tables, out why);
                     break;
                 case NfcapdLayout.ExporterInfoRecordType:
                     V3RecordReader.ReadExporterInfo(record, tables);

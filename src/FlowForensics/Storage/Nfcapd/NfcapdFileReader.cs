@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using FlowForensics.Files;
 using FlowForensics.Flows;
 using FlowForensics.Storage.Compression;
 using FlowForensics.Wire;
@@ -55,7 +56,7 @@ public sealed class NfcapdFileReader : IDisposable
     public static NfcapdFileReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        var stream = FileInspector.OpenRead(path, 1, FileOptions.SequentialScan);
         try
         {
             return OpenStream(path, stream);
@@ -87,6 +88,7 @@ public sealed class NfcapdFileReader : IDisposable
     {
         try
         {
+            if (FileInspector.GetKind(path) != FileKind.Regular) return false;
             using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
             Span<byte> head = stackalloc byte[4];
             if (s.ReadAtLeast(head, 4, throwOnEndOfStream: false) < 4) return false;

@@ -15,7 +15,11 @@ namespace FlowForensics.Storage.Nfcapd;
 /// The file is written through an <see cref="AtomicFile"/>: under a temporary name in the destination directory
 /// (<c>nfcapd.current.&lt;pid&gt;.&lt;random&gt;.YYYYMMDDhhmm</c>, which nfdump -R and <see cref="FlowFileSet"/> skip), flushed to the
 /// disk and renamed by <see cref="Complete"/>, so a reader never sees a half file; <see cref="Dispose"/> without
-/// <see cref="Complete"/>, or a failed <see cref="Complete"/>, deletes it.
+/// <see cref="Complete"/> deletes it (after a failed write, <see cref="Salvage"/> keeps the blocks already counted).
+/// After each data block the header's block count is rewritten (the block first, then the count), so a temporary
+/// file left by a killed process (SIGKILL, OOM) is a valid nfcapd file of every block flushed before the kill, without
+/// appendix: <c>nfdump -r</c> reads it as it stands, and <see cref="NfcapdRecovery"/> completes it under its final name
+/// on the next start of a writer in the same folder.
 /// Flows carrying an <see cref="FlowRecord.Exporter"/> get an exporter info record (one per address, sysid 1, 2, ...)
 /// before their first flow and reference it by sysid. ZSTD files are not readable by Debian's nfdump 1.7.1.
 /// </remarks>
@@ -23,8 +27,12 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
 {
     private const uint NfdumpVersion171 = 0x01070100;
 
-    /// <summary>The write buffer in front of the file (blocks are up to <see cref="NfcapdLimits.WriterBlockSize"/>).</summary>
-    private const int FileBufferSize = 1 << 16;
+    /// <summary>
+    /// No write buffer in front of the file: blocks (up to <see cref="NfcapdLimits.WriterBlockSize"/>) are built in memory
+    /// and written whole, so every byte written has reached the operating system when the header counts it, and after a
+    /// failed write (a full disk) no buffered bytes stand between <see cref="Salvage"/> and the file.
+    /// </summary>
+    private const int FileBufferSize = 0;
 
     private readonly AtomicFile _file;
     private readonly string _ident;
@@ -43,6 +51,8 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     private int _blockLength;
     private uint _blockRecords;
     private uint _numBlocks;
+    private long _blockFlows;
+    private long _durableLength = NfcapdLayout.HeaderSize;
     private bool _completed;
     private bool _disposed;
 
@@ -64,6 +74,9 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
 
     /// <summary>Flow records accepted so far.</summary>
     public long FlowCount { get; private set; }
+
+    /// <summary>Flow records in blocks the header counts: what a reader gets from the file if the process dies now.</summary>
+    public long FlowsInFile { get; private set; }
 
     /// <summary>Starts a file. Throws <see cref="OutputFileExistsException"/> when <paramref name="finalPath"/> exists and <paramref name="overwrite"/> is false.</summary>
     public static NfcapdFileWriter Create(string finalPath, NfcapdCompression compression = NfcapdCompression.Lz4, string? ident = null, bool overwrite = false)
@@ -108,7 +121,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
         var writer = new NfcapdFileWriter(file, compression, codec, ident ?? "none");
         try
         {
-            writer.WriteHeader(appendixBlocks: 0, offAppendix: 0);
+            writer.WriteHeader(appendixBlocks: 0, offAppendix: 0, numBlocks: 0);
             return writer;
         }
         catch
@@ -149,6 +162,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
             Append(_record.AsSpan(0, size));
         }
         _stat.Add(flow, first, last);
+        _blockFlows++;
         FlowCount++;
     }
 
@@ -191,7 +205,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
         _stat.Write(stat[NfcapdLayout.RecordHeaderSize..]);
         WriteBlock(appendix, 2);
 
-        WriteHeader(appendixBlocks: 1, offAppendix);
+        WriteHeader(appendixBlocks: 1, offAppendix, _numBlocks);
         _file.Commit();
         _completed = true;
     }
@@ -207,10 +221,47 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
     private void FlushBlock()
     {
         if (_blockRecords == 0) return;
+        // Crash consistency: the block goes to the operating system first, then the header's block count is raised to
+        // take it in. A process killed at any moment (SIGKILL included) leaves a temporary file whose header counts
+        // only complete blocks, so nfdump -r and our reader read every block flushed so far and nothing half-written.
+        // A write that fails (a full disk) leaves the count as it was, for Salvage.
         WriteBlock(_block.AsSpan(0, _blockLength), _blockRecords);
+        _stream.Flush();
+        WriteHeader(appendixBlocks: 0, offAppendix: 0, _numBlocks + 1);
+        _stream.Flush();
         _numBlocks++;
+        _durableLength = _stream.Position;
+        FlowsInFile += _blockFlows;
+        _blockFlows = 0;
         _blockLength = 0;
         _blockRecords = 0;
+    }
+
+    /// <summary>
+    /// After a write failed (a full disk): completes the file with the blocks its header counts, cutting off whatever
+    /// half block or appendix followed them, and renames it into place; a file with no complete block is deleted
+    /// instead. Returns whether a file was kept (<see cref="FlowsInFile"/> flows). Never throws an I/O error.
+    /// </summary>
+    public bool Salvage()
+    {
+        if (_disposed || _completed) return _completed;
+        if (_numBlocks > 0)
+        {
+            try
+            {
+                _stream.SetLength(_durableLength);
+                _stream.Position = _durableLength;
+                WriteHeader(appendixBlocks: 0, offAppendix: 0, _numBlocks);
+                _file.Commit();
+                _completed = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                // nothing more can be saved: Dispose deletes the temporary file
+            }
+        }
+        Dispose();
+        return _completed;
     }
 
     private void WriteBlock(ReadOnlySpan<byte> payload, uint records)
@@ -225,7 +276,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
         _stream.Write(_encoded, 0, stored);
     }
 
-    private void WriteHeader(ushort appendixBlocks, long offAppendix)
+    private void WriteHeader(ushort appendixBlocks, long offAppendix, uint numBlocks)
     {
         Span<byte> h = stackalloc byte[NfcapdLayout.HeaderSize];
         h.Clear();
@@ -236,7 +287,7 @@ public sealed class NfcapdFileWriter : IFlowSink, IDisposable
         h[NfcapdLayout.Compression] = (byte)_compression;
         BinaryPrimitives.WriteUInt16LittleEndian(h[NfcapdLayout.AppendixBlocks..], appendixBlocks);
         BinaryPrimitives.WriteInt64LittleEndian(h[NfcapdLayout.OffAppendix..], offAppendix);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[NfcapdLayout.NumBlocks..], _numBlocks);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[NfcapdLayout.NumBlocks..], numBlocks);
         long at = _stream.Position;
         _stream.Position = 0;
         _stream.Write(h);

@@ -18,6 +18,9 @@ public static class NfcapdLimits
     /// <summary>Elements per V3 record that nfdump 1.7.1 accepts (MAXEXTENSIONS 38); more is a corrupt record.</summary>
     public const int MaxElementsPerRecord = 64;
 
+    /// <summary>Extension ids per 1.6 extension map (nfdump 1.6 defines 49 ids; each record walks its map's list).</summary>
+    public const int MaxExtensionMapIds = 64;
+
     /// <summary>Exporter, sampler and extension-map entries kept per file (sysids and map ids are 16-bit).</summary>
     public const int MaxTableEntries = 65536;
 

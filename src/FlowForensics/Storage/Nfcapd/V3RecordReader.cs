@@ -48,6 +48,12 @@ internal ref struct V3Elements
             return false;
         }
         int count = BinaryPrimitives.ReadUInt16LittleEndian(record[NfcapdLayout.V3NumElements..]);
+        if (count == 0)
+        {
+            // nfdump 1.7.1 rejects such a record; read on, it would be an all-zero flow dated 0001-01-01.
+            problem = "V3 record has no elements (nfdump rejects it as corrupt)";
+            return false;
+        }
         if (count > NfcapdLimits.MaxElementsPerRecord)
         {
             problem = $"V3 record claims {count} elements (limit {NfcapdLimits.MaxElementsPerRecord})";
