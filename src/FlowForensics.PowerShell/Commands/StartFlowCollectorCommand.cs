@@ -241,7 +241,7 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
         ExportDecodeStatus.BadTemplate => "a template that cannot be parsed",
         ExportDecodeStatus.BadSetId => "a reserved set id",
         ExportDecodeStatus.BadSample => "a malformed sFlow sample",
-        ExportDecodeStatus.LimitReached => "a template, field or held-data bound was hit",
+        ExportDecodeStatus.LimitReached => "a template, field, held-data, exporter or per-address domain bound was hit",
         _ => reason.ToString(),
     };
 

@@ -20,6 +20,8 @@ public sealed class ExportCounters
     public long SetsDroppedByLimit { get; internal set; }
     public long TemplatesDroppedByLimit { get; internal set; }
     public long ExportersDroppedByLimit { get; internal set; }
+    /// <summary>Exporter states not kept because their address already had <see cref="ExportDecoderLimits.MaxStatesPerAddress"/> (one per datagram refused).</summary>
+    public long StatesDroppedByAddressLimit { get; internal set; }
     /// <summary>Interface or application names from options data not kept because <see cref="ExportDecoderLimits.MaxNamesPerExporter"/> was reached.</summary>
     public long NamesDroppedByLimit { get; internal set; }
     /// <summary>Data records cut short by the end of their set (a field, often a variable-length one, running past it): dropped, and the datagram reported <see cref="ExportDecodeStatus.Truncated"/>.</summary>

@@ -17,6 +17,7 @@ namespace FlowForensics.Export;
 public sealed class ExportDecoder
 {
     private readonly Dictionary<ExporterKey, ExporterState> _exporters = new();
+    private readonly Dictionary<FlowAddress, int> _statesPerAddress = new();
     private readonly Dictionary<(FlowAddress Exporter, ExportDecodeStatus Reason), long> _faults = new();
     private readonly TemplateSetDecoder _templates;
     private readonly SflowV5Decoder _sflow;
@@ -175,13 +176,22 @@ public sealed class ExportDecoder
         stream.CopyTo(copy);
         var loaded = TemplateStore.Load(copy.GetBuffer().AsSpan(0, (int)copy.Length), sourceName, Limits);
         int added = 0;
+        var perAddress = new Dictionary<FlowAddress, int>(_statesPerAddress);
         foreach (var key in loaded.Keys)
-            if (!_exporters.ContainsKey(key) && _exporters.Count + added >= Limits.MaxExporters)
+        {
+            if (_exporters.ContainsKey(key)) continue;
+            if (_exporters.Count + added >= Limits.MaxExporters)
                 throw new FlowDataException(sourceName, 0, $"restoring would exceed {Limits.MaxExporters} exporters");
-            else if (!_exporters.ContainsKey(key)) added++;
+            int n = perAddress.GetValueOrDefault(key.Address) + 1;
+            if (n > Limits.MaxStatesPerAddress)
+                throw new FlowDataException(sourceName, 0, $"restoring would exceed {Limits.MaxStatesPerAddress} exporter states for {key.Address}");
+            perAddress[key.Address] = n;
+            added++;
+        }
         int templates = 0;
         foreach (var (key, state) in loaded)
         {
+            if (!_exporters.ContainsKey(key)) _statesPerAddress[key.Address] = _statesPerAddress.GetValueOrDefault(key.Address) + 1;
             _exporters[key] = state;
             templates += state.Templates.Count;
         }
@@ -196,8 +206,15 @@ public sealed class ExportDecoder
             Counters.ExportersDroppedByLimit++;
             return null;
         }
+        int states = _statesPerAddress.GetValueOrDefault(key.Address);
+        if (states >= Limits.MaxStatesPerAddress)
+        {
+            Counters.StatesDroppedByAddressLimit++;
+            return null;
+        }
         state = new ExporterState();
         _exporters.Add(key, state);
+        _statesPerAddress[key.Address] = states + 1;
         return state;
     }
 }

@@ -17,9 +17,17 @@ public sealed class ExportDecoderLimits
     public const int DefaultMaxSamplersPerExporter = 256;
     /// <summary>Default for <see cref="MaxNamesPerExporter"/>.</summary>
     public const int DefaultMaxNamesPerExporter = 4096;
+    /// <summary>Default for <see cref="MaxStatesPerAddress"/>.</summary>
+    public const int DefaultMaxStatesPerAddress = 64;
 
     /// <summary>Distinct (exporter address, protocol, source id / observation domain) states kept.</summary>
     public int MaxExporters { get; init; } = DefaultMaxExporters;
+    /// <summary>
+    /// States kept per exporter address, across protocols and observation domains / source ids: one address cycling
+    /// through domain ids cannot take every exporter slot (and every slot's templates) from the others. Further states of
+    /// that address are dropped and counted in <see cref="ExportCounters.StatesDroppedByAddressLimit"/>.
+    /// </summary>
+    public int MaxStatesPerAddress { get; init; } = DefaultMaxStatesPerAddress;
     /// <summary>Templates kept per exporter state; a new template beyond this is dropped.</summary>
     public int MaxTemplatesPerExporter { get; init; } = DefaultMaxTemplatesPerExporter;
     /// <summary>Fields per template; a template with more is rejected.</summary>

@@ -180,6 +180,39 @@ public sealed class ExportDecoderRobustnessTests
     }
 
     [Fact]
+    public void One_address_cycling_through_domains_keeps_only_its_share_of_exporter_states()
+    {
+        // Issue 18: the exporter key includes the observation domain, so one source address sending templates under
+        // ever new source ids could take all 4,096 exporter slots (and 512 templates each) from every other exporter.
+        var decoder = new ExportDecoder(new ExportDecoderLimits { MaxStatesPerAddress = 8 });
+        var records = new List<FlowRecord>();
+        for (uint domain = 0; domain < 100; domain++)
+        {
+            byte[] datagram = V9Template(256, fieldCount: 2);
+            BinaryPrimitives.WriteUInt32BigEndian(datagram.AsSpan(16), domain);   // the v9 header's source id
+            var status = decoder.Decode(datagram, ExporterA, Received, records);
+            Assert.Equal(domain < 8 ? ExportDecodeStatus.Decoded : ExportDecodeStatus.LimitReached, status);
+        }
+        Assert.Equal(8, decoder.ExporterCount);
+        Assert.Equal(8, decoder.TemplateCount);
+        Assert.Equal(92, decoder.Counters.StatesDroppedByAddressLimit);
+        Assert.Equal(0, decoder.Counters.ExportersDroppedByLimit);
+        // the states it has keep working, and another address has its own allowance
+        Assert.Equal(ExportDecodeStatus.Decoded, decoder.Decode(V9Template(257, fieldCount: 2), ExporterA, Received, records));
+        Assert.Equal(ExportDecodeStatus.Decoded, decoder.Decode(V9Template(256, fieldCount: 2), ExporterB, Received, records));
+        Assert.Equal(9, decoder.ExporterCount);
+        // a template file that would give one address more states than allowed is refused whole
+        using var saved = new MemoryStream();
+        decoder.SaveTemplates(saved);
+        var strict = new ExportDecoder(new ExportDecoderLimits { MaxStatesPerAddress = 4 });
+        saved.Position = 0;
+        var e = Assert.Throws<FlowForensics.Wire.FlowDataException>(() => strict.LoadTemplates(saved, "templates.bin"));
+        Assert.Contains("exporter states for", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, strict.ExporterCount);
+        Assert.Equal(ExportDecoderLimits.DefaultMaxStatesPerAddress, new ExportDecoderLimits().MaxStatesPerAddress);
+    }
+
+    [Fact]
     public void IpfixTemplateWithdrawalRemovesTemplates()
     {
         var decoder = new ExportDecoder();
