@@ -186,6 +186,8 @@ public sealed class StartFlowCollectorCommand : FlowProducerCmdlet
             WriteWarning($"{status.QueueDrops:N0} records were dropped because the pipeline did not keep up with the network.");
         if (status.BacklogDrops > 0)
             WriteWarning($"{status.BacklogDrops:N0} datagrams were dropped because decoding did not keep up with the network.");
+        if (status.ExportersCapped)
+            WriteWarning($"At least {FlowCollector.MaxSourcesTracked:N0} source addresses sent datagrams; Exporters stops counting there (a flood of spoofed sources costs no memory), and the datagrams were still decoded.");
         var reasons = new StringBuilder();
         foreach (var (reason, n) in status.MalformedByReason)
             reasons.Append(reasons.Length == 0 ? "" : "; ").Append(reason).Append('=').Append(n);

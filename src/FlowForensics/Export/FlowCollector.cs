@@ -63,7 +63,11 @@ public sealed class FlowCollectorOptions
 public sealed record FlowCollectorStatus(
     long Datagrams, long Records, long Exporters, long Templates, long QueueDrops, long RejectedDatagrams,
     long Malformed, IReadOnlyDictionary<ExportDecodeStatus, long> MalformedByReason, IReadOnlyList<ExportFault> MalformedByExporter,
-    long BacklogDrops, long Backlog);
+    long BacklogDrops, long Backlog)
+{
+    /// <summary>True when <see cref="Exporters"/> reached <see cref="FlowCollector.MaxSourcesTracked"/> and stopped counting: there were at least that many.</summary>
+    public bool ExportersCapped { get; init; }
+}
 
 /// <summary>
 /// Receives export datagrams (NetFlow v5/v9, IPFIX, sFlow) on a UDP socket and hands the records to one consumer through
@@ -118,6 +122,12 @@ public sealed class FlowCollector : IDisposable
     private Func<FlowRecord>? _decoderNewRecord;
     private readonly HashSet<FlowAddress> _allowed = new();
     private readonly HashSet<FlowAddress> _sources = new();
+
+    /// <summary>
+    /// Source addresses counted exactly in <see cref="FlowCollectorStatus.Exporters"/>; beyond it the count stops growing
+    /// (a flood of spoofed sources costs no memory) and <see cref="FlowCollectorStatus.ExportersCapped"/> says so.
+    /// </summary>
+    public const int MaxSourcesTracked = 65_536;
     private readonly object _gate = new();
 
     // Datagrams received and waiting for the decode thread; created at Start.
@@ -309,7 +319,7 @@ public sealed class FlowCollector : IDisposable
                 if (s != ExportDecodeStatus.Decoded && c[s] > 0) byReason[s] = c[s];
             return new FlowCollectorStatus(c.Datagrams, c.Records, _sources.Count, Decoder.TemplateCount,
                 Interlocked.Read(ref _queueDrops), Interlocked.Read(ref _rejected), c.Malformed, byReason, Decoder.Faults(),
-                Interlocked.Read(ref _backlogDrops), Backlog);
+                Interlocked.Read(ref _backlogDrops), Backlog) { ExportersCapped = _sources.Count >= MaxSourcesTracked };
         }
     }
 
@@ -501,7 +511,7 @@ public sealed class FlowCollector : IDisposable
                     ref readonly var slot = ref backlog.Slot(tail);
                     if (!anySource || !slot.Exporter.Equals(lastSource))
                     {
-                        _sources.Add(slot.Exporter);
+                        if (_sources.Count < MaxSourcesTracked) _sources.Add(slot.Exporter);
                         lastSource = slot.Exporter;
                         anySource = true;
                     }

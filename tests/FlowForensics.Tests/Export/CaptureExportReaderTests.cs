@@ -136,6 +136,13 @@ public sealed class CaptureExportReaderTests
         decoder.Decode(new byte[] { 0 }, a, DateTime.UtcNow, sink);
         var faults = decoder.Faults();
         Assert.Equal("192.0.2.1 TooShort=3; 2001:db8::9 UnsupportedVersion=1", ExportFault.Join(faults));
+
+        // a flood of sources is summarised, the most frequent first, not listed whole
+        var flood = Enumerable.Range(0, 400).Select(i => new ExportFault(IPAddress.Parse($"10.0.{i / 250}.{i % 250 + 1}"), ExportDecodeStatus.TooShort, i == 7 ? 50 : 1)).ToList();
+        string text = ExportFault.Join(flood);
+        Assert.StartsWith("10.0.0.8 TooShort=50; ", text, StringComparison.Ordinal);
+        Assert.EndsWith("; … and 380 more (exporter, reason) pairs with 380 datagrams", text, StringComparison.Ordinal);
+        Assert.Equal(ExportFault.JoinLimit + 1, text.Split("; ").Length);
         Assert.Equal(4, decoder.Counters.Malformed);
         Assert.Equal(0, decoder.UntrackedFaults);
     }
