@@ -58,84 +58,72 @@ internal static class HuntSettingArgument
         return settings;
     }
 
-    private static Analysis.Beacons.BeaconOptions Beacon(Analysis.Beacons.BeaconOptions o, IDictionary t)
-    {
-        foreach (DictionaryEntry e in t)
-        {
-            string k = Name(e);
-            o = k.ToUpperInvariant() switch
-            {
-                "MINIMUMCONNECTIONS" => o with { MinimumConnections = To<int>(e.Value) },
-                "BYHOSTPAIR" => o with { ByHostPair = To<bool>(e.Value) },
-                "INTERNALNETWORK" => o with { InternalNetwork = AddressSet.Parse(Strings(e.Value)) },
-                "MINIMUMSCORE" => o with { MinimumScore = Score(e.Value) },
-                _ => throw Unknown("Beacon", k, "MinimumConnections, ByHostPair, InternalNetwork, MinimumScore"),
-            };
-        }
-        return o;
-    }
+    // Each hunt's keys (its Find-* cmdlet's parameter names) and how each sets its options; the error for an unknown key
+    // lists these names, in this order.
+    private static readonly (string Key, Func<Analysis.Beacons.BeaconOptions, object?, Analysis.Beacons.BeaconOptions> Set)[] BeaconKeys =
+    [
+        ("MinimumConnections", static (o, v) => o with { MinimumConnections = To<int>(v) }),
+        ("ByHostPair", static (o, v) => o with { ByHostPair = To<bool>(v) }),
+        ("InternalNetwork", static (o, v) => o with { InternalNetwork = AddressSet.Parse(Strings(v)) }),
+        ("MinimumScore", static (o, v) => o with { MinimumScore = Score(v) }),
+    ];
 
-    private static Analysis.Exfiltration.ExfiltrationOptions Exfiltration(Analysis.Exfiltration.ExfiltrationOptions o, IDictionary t)
-    {
-        foreach (DictionaryEntry e in t)
-        {
-            string k = Name(e);
-            o = k.ToUpperInvariant() switch
-            {
-                "LARGEFLOWBYTES" => o with { LargeFlowBytes = To<long>(e.Value) },
-                "HOSTBYTES" => o with { HostBytes = To<long>(e.Value) },
-                "UNUSUALPORTBYTES" => o with { UnusualPortBytes = To<long>(e.Value) },
-                "ALLOWEDPORT" => o with { AllowedPorts = new HashSet<ushort>(To<ushort[]>(e.Value)) },
-                "INTERNALNETWORK" => o with { InternalNetwork = AddressSet.Parse(Strings(e.Value)) },
-                "MINIMUMSCORE" => o with { MinimumScore = Score(e.Value) },
-                _ => throw Unknown("Exfiltration", k, "LargeFlowBytes, HostBytes, UnusualPortBytes, AllowedPort, InternalNetwork, MinimumScore"),
-            };
-        }
-        return o;
-    }
+    private static readonly (string Key, Func<Analysis.Exfiltration.ExfiltrationOptions, object?, Analysis.Exfiltration.ExfiltrationOptions> Set)[] ExfiltrationKeys =
+    [
+        ("LargeFlowBytes", static (o, v) => o with { LargeFlowBytes = To<long>(v) }),
+        ("HostBytes", static (o, v) => o with { HostBytes = To<long>(v) }),
+        ("UnusualPortBytes", static (o, v) => o with { UnusualPortBytes = To<long>(v) }),
+        ("AllowedPort", static (o, v) => o with { AllowedPorts = new HashSet<ushort>(To<ushort[]>(v)) }),
+        ("InternalNetwork", static (o, v) => o with { InternalNetwork = AddressSet.Parse(Strings(v)) }),
+        ("MinimumScore", static (o, v) => o with { MinimumScore = Score(v) }),
+    ];
 
-    private static Analysis.Scan.ScanDetectorOptions Scan(Analysis.Scan.ScanDetectorOptions o, IDictionary t)
-    {
-        foreach (DictionaryEntry e in t)
-        {
-            string k = Name(e);
-            o = k.ToUpperInvariant() switch
-            {
-                "HOSTTHRESHOLD" => o with { HostThreshold = To<int>(e.Value) },
-                "PORTTHRESHOLD" => o with { PortThreshold = To<int>(e.Value) },
-                "SWEEPTHRESHOLD" => o with { SweepThreshold = To<int>(e.Value) },
-                "WINDOW" => o with { Window = Duration(e.Value) },
-                "SEQUENTIALMINTARGETS" => o with { SequentialMinTargets = To<int>(e.Value) },
-                "STEALTHTHRESHOLD" => o with { StealthThreshold = To<int>(e.Value) },
-                "MINIMUMSCORE" => o with { MinimumScore = Score(e.Value) },
-                _ => throw Unknown("Scan", k, "HostThreshold, PortThreshold, SweepThreshold, Window, SequentialMinTargets, StealthThreshold, MinimumScore"),
-            };
-        }
-        return o;
-    }
+    private static readonly (string Key, Func<Analysis.Scan.ScanDetectorOptions, object?, Analysis.Scan.ScanDetectorOptions> Set)[] ScanKeys =
+    [
+        ("HostThreshold", static (o, v) => o with { HostThreshold = To<int>(v) }),
+        ("PortThreshold", static (o, v) => o with { PortThreshold = To<int>(v) }),
+        ("SweepThreshold", static (o, v) => o with { SweepThreshold = To<int>(v) }),
+        ("Window", static (o, v) => o with { Window = Duration(v) }),
+        ("SequentialMinTargets", static (o, v) => o with { SequentialMinTargets = To<int>(v) }),
+        ("StealthThreshold", static (o, v) => o with { StealthThreshold = To<int>(v) }),
+        ("MinimumScore", static (o, v) => o with { MinimumScore = Score(v) }),
+    ];
 
-    private static Analysis.LateralMovement.LateralMovementOptions Lateral(Analysis.LateralMovement.LateralMovementOptions o, IDictionary t)
+    private static readonly (string Key, Func<Analysis.LateralMovement.LateralMovementOptions, object?, Analysis.LateralMovement.LateralMovementOptions> Set)[] LateralKeys =
+    [
+        ("Port", static (o, v) => o with { Ports = To<ushort[]>(v).Distinct().ToArray() }),
+        ("LearnUntil", static (o, v) => o with { LearnUntil = Time(v) }),
+        ("ChainWindow", static (o, v) => o with { ChainWindow = Duration(v) }),
+        ("FanOutThreshold", static (o, v) => o with { FanOutThreshold = To<int>(v) }),
+        ("FanOutWindow", static (o, v) => o with { FanOutWindow = Duration(v) }),
+        ("ServerThreshold", static (o, v) => o with { ServerThreshold = To<int>(v) }),
+        ("BruteForceThreshold", static (o, v) => o with { BruteForceThreshold = To<int>(v) }),
+        ("BruteForceWindow", static (o, v) => o with { BruteForceWindow = Duration(v) }),
+        ("InternalNetwork", static (o, v) => o with { InternalNetwork = AddressSet.Parse(Strings(v)) }),
+        ("MinimumScore", static (o, v) => o with { MinimumScore = Score(v) }),
+    ];
+
+    private static Analysis.Beacons.BeaconOptions Beacon(Analysis.Beacons.BeaconOptions o, IDictionary t) => Apply("Beacon", o, t, BeaconKeys);
+
+    private static Analysis.Exfiltration.ExfiltrationOptions Exfiltration(Analysis.Exfiltration.ExfiltrationOptions o, IDictionary t) =>
+        Apply("Exfiltration", o, t, ExfiltrationKeys);
+
+    private static Analysis.Scan.ScanDetectorOptions Scan(Analysis.Scan.ScanDetectorOptions o, IDictionary t) => Apply("Scan", o, t, ScanKeys);
+
+    private static Analysis.LateralMovement.LateralMovementOptions Lateral(Analysis.LateralMovement.LateralMovementOptions o, IDictionary t) =>
+        Apply("LateralMovement", o, t, LateralKeys);
+
+    /// <summary>Each entry of <paramref name="t"/> through the setter its key names (any case); an unknown key names the known ones.</summary>
+    private static T Apply<T>(string hunt, T options, IDictionary t, (string Key, Func<T, object?, T> Set)[] keys)
     {
         foreach (DictionaryEntry e in t)
         {
             string k = Name(e);
-            o = k.ToUpperInvariant() switch
-            {
-                "PORT" => o with { Ports = To<ushort[]>(e.Value).Distinct().ToArray() },
-                "LEARNUNTIL" => o with { LearnUntil = Time(e.Value) },
-                "CHAINWINDOW" => o with { ChainWindow = Duration(e.Value) },
-                "FANOUTTHRESHOLD" => o with { FanOutThreshold = To<int>(e.Value) },
-                "FANOUTWINDOW" => o with { FanOutWindow = Duration(e.Value) },
-                "SERVERTHRESHOLD" => o with { ServerThreshold = To<int>(e.Value) },
-                "BRUTEFORCETHRESHOLD" => o with { BruteForceThreshold = To<int>(e.Value) },
-                "BRUTEFORCEWINDOW" => o with { BruteForceWindow = Duration(e.Value) },
-                "INTERNALNETWORK" => o with { InternalNetwork = AddressSet.Parse(Strings(e.Value)) },
-                "MINIMUMSCORE" => o with { MinimumScore = Score(e.Value) },
-                _ => throw Unknown("LateralMovement", k,
-                    "Port, LearnUntil, ChainWindow, FanOutThreshold, FanOutWindow, ServerThreshold, BruteForceThreshold, BruteForceWindow, InternalNetwork, MinimumScore"),
-            };
+            int i = Array.FindIndex(keys, key => string.Equals(key.Key, k, StringComparison.OrdinalIgnoreCase));
+            if (i < 0) throw Unknown(hunt, k, string.Join(", ", keys.Select(static key => key.Key)));
+            options = keys[i].Set(options, e.Value);
         }
-        return o;
+        return options;
     }
 
     private static string Name(DictionaryEntry e) => Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";

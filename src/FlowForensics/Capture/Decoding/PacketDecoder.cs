@@ -453,17 +453,7 @@ public static class PacketDecoder
     /// </summary>
     private static void DescendTunnel(byte protocol, ReadOnlySpan<byte> payload, ref PacketFields f)
     {
-        var inner = f;
-        if (inner.TunnelProtocol == 0)
-        {
-            inner.TunnelSrc = f.Src;
-            inner.TunnelDst = f.Dst;
-            inner.TunnelProtocol = protocol;
-        }
-        inner.TunnelDepth++;
-        inner.SrcPort = inner.DstPort = 0;
-        inner.HasPorts = false;
-        inner.TcpFlags = TcpFlags.None;
+        var inner = EnterTunnel(f, protocol);
         var outcome = protocol switch
         {
             ProtoIPv4 => DecodeIPv4(payload, ref inner),
@@ -471,6 +461,26 @@ public static class PacketDecoder
             _ => DecodeGre(payload, ref inner),
         };
         if (outcome == DecodeOutcome.Decoded) f = inner;
+    }
+
+    /// <summary>
+    /// The fields an inner packet starts from: the outer ones, with the outermost tunnel's endpoints and protocol kept
+    /// (set here when this is the first tunnel), one level deeper, and no ports or TCP flags yet.
+    /// </summary>
+    private static PacketFields EnterTunnel(in PacketFields outer, byte protocol)
+    {
+        var inner = outer;
+        if (inner.TunnelProtocol == 0)
+        {
+            inner.TunnelSrc = outer.Src;
+            inner.TunnelDst = outer.Dst;
+            inner.TunnelProtocol = protocol;
+        }
+        inner.TunnelDepth++;
+        inner.SrcPort = inner.DstPort = 0;
+        inner.HasPorts = false;
+        inner.TcpFlags = TcpFlags.None;
+        return inner;
     }
 
     // UDP tunnels, by their IANA ports: VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380), AYIYA.
@@ -488,17 +498,7 @@ public static class PacketDecoder
     /// </summary>
     private static void DescendUdpTunnel(ushort srcPort, ushort dstPort, ReadOnlySpan<byte> payload, ref PacketFields f)
     {
-        var inner = f;
-        if (inner.TunnelProtocol == 0)
-        {
-            inner.TunnelSrc = f.Src;
-            inner.TunnelDst = f.Dst;
-            inner.TunnelProtocol = ProtoUdp;
-        }
-        inner.TunnelDepth++;
-        inner.SrcPort = inner.DstPort = 0;
-        inner.HasPorts = false;
-        inner.TcpFlags = TcpFlags.None;
+        var inner = EnterTunnel(f, ProtoUdp);
         var outcome = dstPort switch
         {
             PortVxlan => DecodeVxlan(payload, ref inner),
